@@ -1,0 +1,152 @@
+"""Saving an annotator's work: the one path every save takes (browser, API,
+import), so the version check and the revision history cannot be bypassed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.errors import MtqaError
+from app.models import STATUSES, Assessment, ErrorSpan, Revision, Translation, User
+from app.mqm import CATEGORIES, SEVERITIES, SIDES, normalise_category
+
+
+class ValidationError(MtqaError):
+    """A save that names an unknown status, category, severity or bad offsets."""
+
+
+class StaleVersionError(MtqaError):
+    """The save was based on an older version than the one stored."""
+
+    def __init__(self, current: Assessment) -> None:
+        self.current = current
+        super().__init__(
+            f"assessment {current.id} is at version {current.version}; "
+            "reload it and merge your changes"
+        )
+
+
+@dataclass(frozen=True)
+class SpanData:
+    """An error span as plain data, as it crosses the API, import and export."""
+
+    start: int
+    end: int
+    category: str
+    severity: str
+    side: str = "target"
+    note: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def span_data(span: ErrorSpan) -> SpanData:
+    return SpanData(span.start, span.end, span.category, span.severity, span.side, span.note)
+
+
+def validate_spans(spans: Iterable[SpanData], target: str, source: str | None) -> list[SpanData]:
+    """Check every span against the text it points into; names the bad one."""
+    checked = []
+    for index, span in enumerate(spans):
+        category = normalise_category(span.category)
+        if category not in CATEGORIES:
+            raise ValidationError(f"span {index}: unknown MQM category {span.category!r}")
+        if span.severity not in SEVERITIES:
+            raise ValidationError(f"span {index}: unknown severity {span.severity!r}")
+        if span.side not in SIDES:
+            raise ValidationError(f"span {index}: side must be 'target' or 'source'")
+        text = target if span.side == "target" else source
+        if text is None:
+            raise ValidationError(f"span {index}: the segment has no source text")
+        if not (0 <= span.start <= span.end <= len(text)):
+            raise ValidationError(
+                f"span {index}: offsets {span.start}-{span.end} lie outside the "
+                f"{span.side} text of {len(text)} characters"
+            )
+        note = span.note.strip() if span.note else None
+        checked.append(
+            SpanData(span.start, span.end, category, span.severity, span.side, note or None)
+        )
+    return checked
+
+
+def get_or_create_assessment(session: Session, translation: Translation, user: User) -> Assessment:
+    assessment = session.scalar(
+        sa.select(Assessment).where(
+            Assessment.translation_id == translation.id, Assessment.annotator_id == user.id
+        )
+    )
+    if assessment is None:
+        assessment = Assessment(
+            translation=translation, annotator=user, post_edit=translation.text, status="draft"
+        )
+        session.add(assessment)
+        session.flush()
+    return assessment
+
+
+def save_assessment(
+    session: Session,
+    assessment: Assessment,
+    *,
+    user: User,
+    base_version: int,
+    post_edit: str | None,
+    status: str,
+    spans: Sequence[SpanData] | None = None,
+    time_spent: float = 0.0,
+    keystrokes: int = 0,
+) -> Assessment:
+    """Apply one save and append its revision; the caller commits.
+
+    `base_version` is the version the editor loaded. A mismatch raises
+    StaleVersionError before anything is written; the version counter on the
+    UPDATE itself catches a concurrent writer that slipped in between.
+    `spans=None` keeps the stored spans; a list replaces them.
+    """
+    if status not in STATUSES:
+        raise ValidationError(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
+    if base_version != assessment.version:
+        raise StaleVersionError(assessment)
+    translation = assessment.translation
+    if spans is not None:
+        checked = validate_spans(spans, translation.text, translation.segment.source)
+        assessment.spans.clear()
+        session.flush()
+        assessment.spans.extend(
+            ErrorSpan(
+                side=s.side, start=s.start, end=s.end,
+                category=s.category, severity=s.severity, note=s.note,
+            )
+            for s in checked
+        )
+    if status == "no_errors" and any(s.severity != "Neutral" for s in assessment.spans):
+        raise ValidationError("a segment with error spans cannot be marked 'no errors'")
+    assessment.post_edit = post_edit
+    assessment.status = status
+    assessment.time_spent = (assessment.time_spent or 0.0) + max(0.0, float(time_spent))
+    assessment.keystrokes = (assessment.keystrokes or 0) + max(0, int(keystrokes))
+    # Set by hand (version_id_generator=False) so a save that changes nothing
+    # but the spans still produces an UPDATE ... WHERE version = base_version.
+    assessment.version = base_version + 1
+    session.flush()  # bumps version; raises StaleDataError on a concurrent update
+    session.add(
+        Revision(
+            assessment_id=assessment.id,
+            version=assessment.version,
+            user_id=user.id,
+            post_edit=assessment.post_edit,
+            status=assessment.status,
+            spans_json=json.dumps(
+                [span_data(s).as_dict() for s in assessment.spans], ensure_ascii=False
+            ),
+        )
+    )
+    session.flush()
+    return assessment

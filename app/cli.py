@@ -1,0 +1,164 @@
+"""The `mtqa` command: Flask's own commands (run, shell, db) plus mtqa's.
+
+Commands are thin: they parse options, call ingest/scoring/export, and
+print. Errors that a user can fix (`MtqaError`) end as one clear line and
+exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from flask import Blueprint
+from flask.cli import FlaskGroup
+
+from app.errors import MtqaError
+from app.extensions import db
+from app.models import ROLES, Corpus, User
+
+bp = Blueprint("cli", __name__, cli_group=None)
+
+
+def main() -> None:
+    """Entry point of the `mtqa` console script."""
+    os.environ.setdefault("MTQA_CLI", "1")
+    from app import create_app
+
+    group = FlaskGroup(create_app=lambda: create_app(), help="mtqa: translation-quality annotation.")
+    group(prog_name="mtqa")
+
+
+def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn MtqaError into `Error: …` on stderr and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MtqaError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+def corpus_by_name(name: str) -> Corpus:
+    corpus = db.session.scalar(sa.select(Corpus).where(Corpus.name == name))
+    if corpus is None:
+        names = db.session.scalars(sa.select(Corpus.name).order_by(Corpus.name)).all()
+        known = ", ".join(names) or "none"
+        raise click.ClickException(f"no corpus named {name!r} (known: {known})")
+    return corpus
+
+
+@bp.cli.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--corpus", "corpus_name", help="Corpus to import into (default: from the file).")
+@click.option("--system", help="MT system name for plain text (default: 'mt').")
+@click.option(
+    "--format", "fmt", default="auto", show_default=True,
+    help="Input format: auto (by extension), text, jsonl, or another registered reader.",
+)
+@click.option("--source-lang", help="Source language code (default: from the file, else 'und').")
+@click.option("--target-lang", help="Target language code (default: from the file, else 'en').")
+@reports_errors
+def import_command(
+    path: Path, corpus_name: str | None, system: str | None, fmt: str,
+    source_lang: str | None, target_lang: str | None,
+) -> None:
+    """Import PATH (a file, or a directory of files) into a corpus.
+
+    The whole import is one transaction: a bad file writes nothing. Importing
+    the same file again changes nothing.
+    """
+    from app.ingest import import_path
+
+    report = import_path(
+        db.session, path, fmt=fmt, corpus_name=corpus_name, system=system,
+        source_lang=source_lang, target_lang=target_lang, progress=True,
+    )
+    click.echo(report.summary())
+
+
+@bp.cli.command("export")
+@click.option("--corpus", "corpus_name", required=True, help="Corpus to export.")
+@click.option("--format", "fmt", default="jsonl", show_default=True, help="Output format.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(path_type=Path),
+    help="Output file (jsonl) or directory (text).",
+)
+@reports_errors
+def export_command(corpus_name: str, fmt: str, output: Path) -> None:
+    """Export a corpus with its annotations and scores."""
+    from app.export import export_corpus
+
+    corpus = corpus_by_name(corpus_name)
+    written = export_corpus(db.session, corpus, fmt, output, progress=True)
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+@bp.cli.command("score")
+@click.option("--corpus", "corpus_name", required=True, help="Corpus to score.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@reports_errors
+def score_command(corpus_name: str, as_json: bool) -> None:
+    """Score the MT against the finished post-edits: BLEU, chrF, TER, MQM."""
+    from app.scoring.report import corpus_report, format_report
+
+    corpus = corpus_by_name(corpus_name)
+    report = corpus_report(db.session, corpus, progress=not as_json)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_report(report))
+
+
+@bp.cli.group("users")
+def users_group() -> None:
+    """Manage user accounts."""
+
+
+@users_group.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), default="annotator", show_default=True)
+@click.option(
+    "--password", prompt=True, hide_input=True, confirmation_prompt=True,
+    help="Password (prompted for; read from stdin when piped).",
+)
+@click.option("--exist-ok", is_flag=True, help="Leave an existing user as it is.")
+def create_user(name: str, role: str, password: str, exist_ok: bool) -> None:
+    """Create user NAME with a role and a password."""
+    existing = db.session.scalar(sa.select(User).where(User.username == name))
+    if existing is not None:
+        if exist_ok:
+            click.echo(f"user {name!r} exists ({existing.role}); left unchanged")
+            return
+        raise click.ClickException(f"user {name!r} already exists")
+    if len(password) < 8:
+        raise click.ClickException("the password must have at least 8 characters")
+    user = User(username=name, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"created {role} {name!r}")
+
+
+@users_group.command("list")
+def list_users() -> None:
+    """List user accounts and their roles."""
+    for user in db.session.scalars(sa.select(User).order_by(User.username)):
+        state = "" if user.active else " (disabled)"
+        click.echo(f"{user.username}\t{user.role}{state}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

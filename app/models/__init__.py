@@ -1,0 +1,36 @@
+"""SQLAlchemy 2.0 typed models. Nothing here knows about HTTP or files."""
+
+from app.models.assessment import (
+    FINISHED_STATUSES,
+    STATUSES,
+    Assessment,
+    ErrorSpan,
+    Revision,
+)
+from app.models.base import Base
+from app.models.corpus import (
+    ANNOTATABLE_KINDS,
+    SEGMENT_KINDS,
+    Corpus,
+    Document,
+    Segment,
+    Translation,
+)
+from app.models.user import ROLES, User
+
+__all__ = [
+    "ANNOTATABLE_KINDS",
+    "FINISHED_STATUSES",
+    "ROLES",
+    "SEGMENT_KINDS",
+    "STATUSES",
+    "Assessment",
+    "Base",
+    "Corpus",
+    "Document",
+    "ErrorSpan",
+    "Revision",
+    "Segment",
+    "Translation",
+    "User",
+]

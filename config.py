@@ -1,0 +1,51 @@
+"""Configuration read from the environment.
+
+One class per deployment shape; `create_app()` takes the class, so tests can
+swap in `TestConfig` without touching environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("MTQA_INSTANCE", BASE_DIR / "instance"))
+
+#: Keys that must never run a non-debug server: the empty key and the ones
+#: that appear in this repository's docs and tests.
+INSECURE_SECRET_KEYS = frozenset({"", "dev", "change-me", "test"})
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Heroku-style URLs name the old driver; SQLAlchemy 2 wants psycopg 3.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return url
+    return f"sqlite:///{INSTANCE_DIR / 'mtqa.sqlite'}"
+
+
+class Config:
+    SECRET_KEY: str = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI: str = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    INSTANCE_PATH: str = str(INSTANCE_DIR)
+    MAX_CONTENT_LENGTH: int = int(os.environ.get("MTQA_MAX_UPLOAD", 32 * 1024 * 1024))
+    WTF_CSRF_TIME_LIMIT: int | None = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    #: SQLite busy timeout: concurrent writers wait this long instead of failing.
+    SQLITE_BUSY_TIMEOUT_MS: int = 30_000
+    TESTING = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("MTQA_TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False

@@ -1,0 +1,73 @@
+"""Fixtures in the manner of Flask's flaskr tutorial: app, client, runner,
+plus users and a logged-in client. Each test gets a fresh in-memory database
+(or the server named by MTQA_TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from app import create_app
+from app.extensions import db
+from app.models import User
+from config import TestConfig
+
+REPO = Path(__file__).resolve().parent.parent
+SEED_TEXT = REPO / "source_texts" / "latepost-former-internet-employees.en.txt"
+SHARED_DATA = REPO.parent / "shared" / "data"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def app() -> Iterator[Flask]:
+    app = create_app(TestConfig)
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+def make_user(username: str, role: str = "annotator", password: str = PASSWORD) -> User:
+    user = User(username=username, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def annotator(app: Flask) -> User:
+    return make_user("ann")
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, username: str = "ann", password: str = PASSWORD):
+        return self._client.post(
+            "/auth/login", data={"username": username, "password": password}
+        )
+
+    def logout(self):
+        return self._client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
