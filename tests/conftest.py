@@ -21,6 +21,9 @@ SEED_TEXT = REPO / "source_texts" / "latepost-former-internet-employees.en.txt"
 SHARED_DATA = REPO.parent / "shared" / "data"
 PASSWORD = "correct horse battery"
 
+#: `--pg` / MTQA_TEST_PG=1 runs the suite on a throwaway PostgreSQL (tests/pg.py).
+pytest_plugins = ["pg"]
+
 
 @pytest.fixture
 def app() -> Iterator[Flask]:
@@ -30,6 +33,9 @@ def app() -> Iterator[Flask]:
         yield app
         db.session.remove()
         db.drop_all()
+        # Close pooled connections now rather than at garbage collection:
+        # a PostgreSQL server counts them against max_connections.
+        db.engine.dispose()
 
 
 @pytest.fixture
@@ -60,9 +66,7 @@ class AuthActions:
         self._client = client
 
     def login(self, username: str = "ann", password: str = PASSWORD):
-        return self._client.post(
-            "/auth/login", data={"username": username, "password": password}
-        )
+        return self._client.post("/auth/login", data={"username": username, "password": password})
 
     def logout(self):
         return self._client.post("/auth/logout")
