@@ -1,14 +1,24 @@
 # Two commands: `make run` serves the app, `make test` runs every test.
 # Both set up what they need on a fresh clone.
+#
+#   make run                 venv, install, migrate, seed, serve on 127.0.0.1:5000
+#   make run PORT=8080       another port (HOST=0.0.0.0 to listen on every interface)
+#   make run FLASK_DEBUG=1   Werkzeug reloader and in-browser debugger (local use only)
+#   make test                the whole suite on SQLite
+#   make test-pg             the whole suite on a throwaway PostgreSQL server
+#   make test PYTEST_ARGS='-k users -x'
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
+FLASK_DEBUG ?= 0
+INSTANCE := $(or $(MTQA_INSTANCE),instance)
+# Command-line work (migrate, seed) signs no cookies; see _refuse_insecure_secret.
 export MTQA_CLI := 1
 
-.PHONY: run test setup seed lint bench clean
+.PHONY: run test test-pg setup seed lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,16 +35,28 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 setup: $(VENV)/.installed
 
+# Sessions and CSRF tokens are signed with SECRET_KEY. A random key made once
+# and kept in the instance folder keeps logins valid across restarts without
+# putting a guessable key in the repository; SECRET_KEY in the environment wins.
+$(INSTANCE)/secret_key:
+	@mkdir -p $(INSTANCE)
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@.tmp
+	@mv $@.tmp $@
+
 seed: setup
 	$(BIN)/mtqa db upgrade
-	$(BIN)/python -m app.seed
+	PORT=$(PORT) HOST=$(HOST) $(BIN)/python -m app.seed
 
-run: seed
+run: seed $(INSTANCE)/secret_key
 	@echo "Serving mtqa on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
-	FLASK_DEBUG=$${FLASK_DEBUG:-1} MTQA_CLI= $(BIN)/mtqa run --host $(HOST) --port $(PORT)
+	SECRET_KEY="$${SECRET_KEY:-$$(cat $(INSTANCE)/secret_key)}" FLASK_DEBUG=$(FLASK_DEBUG) \
+		MTQA_CLI= $(BIN)/mtqa run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
 	MTQA_CLI= $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-pg: $(VENV)/.installed-test
+	MTQA_CLI= $(BIN)/python -m pytest --pg $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check app tests benchmarks config.py
@@ -43,5 +65,7 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	MTQA_CLI= $(BIN)/python -m benchmarks
 
+# The instance folder holds the database, the demo password and the secret
+# key: `clean` leaves it alone; delete it by hand to start from nothing.
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
