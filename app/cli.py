@@ -109,17 +109,57 @@ def export_command(corpus_name: str, fmt: str, output: Path) -> None:
 @bp.cli.command("score")
 @click.option("--corpus", "corpus_name", required=True, help="Corpus to score.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "--by", "by", type=click.Choice(["corpus", "system"]), default="corpus", show_default=True,
+    help="system: one row per MT system with ranking, 95% CIs and paired significance.",
+)
+@click.option("--baseline", help="With --by system: the system the others are tested against "
+              "(default: the top-ranked one).")
+@click.option("--source-error-weight", type=float, default=None,
+              help="With --by system: weight of 'Source error' spans (default: the normal "
+              "Major/Minor weight, as in the WMT21 tables; later WMT practice uses 0).")
 @reports_errors
-def score_command(corpus_name: str, as_json: bool) -> None:
+def score_command(
+    corpus_name: str, as_json: bool, by: str = "corpus", baseline: str | None = None,
+    source_error_weight: float | None = None,
+) -> None:
     """Score the MT against the finished post-edits: BLEU, chrF, TER, MQM."""
     from app.scoring.report import corpus_report, format_report
 
     corpus = corpus_by_name(corpus_name)
+    if by == "system":
+        from app.scoring.systems import format_table, system_table
+
+        table = system_table(
+            db.session, corpus, baseline=baseline, source_error_weight=source_error_weight,
+            progress=not as_json,
+        )
+        if as_json:
+            click.echo(json.dumps(table.as_dict(), indent=2, ensure_ascii=False))
+        else:
+            click.echo(format_table(table))
+        return
     report = corpus_report(db.session, corpus, progress=not as_json)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo(format_report(report))
+
+
+@bp.cli.command("agreement")
+@click.option("--corpus", "corpus_name", required=True, help="Corpus whose annotators to compare.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@reports_errors
+def agreement_command(corpus_name: str, as_json: bool) -> None:
+    """Agreement between annotators: Krippendorff's alpha on MQM scores,
+    span precision/recall/F1, chrF/TER between post-edits."""
+    from app.scoring.agreement import agreement_report, format_agreement
+
+    report = agreement_report(db.session, corpus_by_name(corpus_name))
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_agreement(report))
 
 
 @bp.cli.group("users")
