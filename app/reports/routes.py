@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from dataclasses import dataclass
 from itertools import islice
 
@@ -64,15 +65,16 @@ def corpus(corpus_name: str) -> str:
     if page < 1 or page > pages:
         abort(404)
     start = (page - 1) * PER_PAGE
-    rows = [
-        SegmentRow(
-            pair,
-            highlight(pair.hypothesis, pair.spans, "target"),
-            highlight(pair.source, pair.spans, "source") if pair.source is not None else None,
-            report.segment_scores[pair.translation_id],
-        )
-        for pair in islice(finished_pairs(db.session, corpus), start, start + PER_PAGE)
-    ]
+    with closing(finished_pairs(db.session, corpus)) as pairs:
+        rows = [
+            SegmentRow(
+                pair,
+                highlight(pair.hypothesis, pair.spans, "target"),
+                highlight(pair.source, pair.spans, "source") if pair.source is not None else None,
+                report.segment_scores[pair.translation_id],
+            )
+            for pair in islice(pairs, start, start + PER_PAGE)
+        ]
     systems = corpus_systems(db.session, corpus)
     return render_template(
         "reports/corpus.html",

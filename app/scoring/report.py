@@ -12,6 +12,7 @@ never scored.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -184,19 +185,22 @@ def finished_pairs(session: Session, corpus: Corpus) -> Iterator[ScoredPair]:
         .order_by(Document.position, Document.id, Segment.position, Translation.system)
         .execution_options(yield_per=BATCH_SIZE)
     )
-    for assessment, doc, position, source, system, mt in session.execute(stmt):
-        yield ScoredPair(
-            translation_id=assessment.translation_id,
-            assessment_id=assessment.id,
-            document=doc,
-            position=position,
-            system=system,
-            source=source,
-            hypothesis=mt,
-            reference=reference_rule(assessment.status, assessment.post_edit, mt),
-            status=assessment.status,
-            spans=tuple(span_data(s) for s in assessment.spans),
-        )
+    # Closed even when the caller stops early: on PostgreSQL yield_per holds
+    # a server-side cursor open until then.
+    with contextlib.closing(session.execute(stmt)) as result:
+        for assessment, doc, position, source, system, mt in result:
+            yield ScoredPair(
+                translation_id=assessment.translation_id,
+                assessment_id=assessment.id,
+                document=doc,
+                position=position,
+                system=system,
+                source=source,
+                hypothesis=mt,
+                reference=reference_rule(assessment.status, assessment.post_edit, mt),
+                status=assessment.status,
+                spans=tuple(span_data(s) for s in assessment.spans),
+            )
 
 
 def corpus_report(
