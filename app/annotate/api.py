@@ -1,0 +1,204 @@
+"""The endpoint the segment editor saves through.
+
+Every save goes through `app.assessments.save_assessment`, so the version
+check and the revision history apply here exactly as for the API and the
+importer. A save based on an old version is refused with 409 and the stored
+version, which the editor shows beside the annotator's text for merging.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+import sqlalchemy as sa
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.annotate import bp
+from app.annotate.queries import is_annotatable
+from app.annotate.serialise import assessment_json
+from app.assessments import (
+    SpanData,
+    StaleVersionError,
+    ValidationError,
+    get_or_create_assessment,
+    save_assessment,
+)
+from app.extensions import db
+from app.models import Assessment, Translation
+
+#: One save never reports more than a working day: anything larger is a
+#: client clock gone wrong, and would distort the time statistics.
+MAX_TIME_PER_SAVE = 8 * 3600.0
+MAX_SPANS = 500
+
+
+def json_error(status: int, message: str, **extra: Any) -> ResponseReturnValue:
+    return jsonify(error=message, **extra), status
+
+
+def json_login_required(view: Callable[..., ResponseReturnValue]) -> Callable[..., Any]:
+    """Like login_required, but answers 401 JSON instead of a redirect to an
+    HTML login page, which a fetch() would silently follow."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        if not current_user.is_authenticated:
+            return json_error(401, "not logged in (your session may have expired)")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@dataclass(frozen=True)
+class SaveRequest:
+    base_version: int
+    post_edit: str | None
+    status: str
+    spans: list[SpanData] | None
+    time_spent: float
+    keystrokes: int
+
+
+def _int(value: object, name: str, *, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{name} must be an integer")
+    if value < minimum:
+        raise ValidationError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _optional_str(value: object, name: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(f"{name} must be a string or null")
+    return value
+
+
+def _span(index: int, raw: object) -> SpanData:
+    if not isinstance(raw, dict):
+        raise ValidationError(f"span {index}: expected an object")
+    for key in ("category", "severity"):
+        if not isinstance(raw.get(key), str):
+            raise ValidationError(f"span {index}: {key} must be a string")
+    side = raw.get("side", "target")
+    if not isinstance(side, str):
+        raise ValidationError(f"span {index}: side must be a string")
+    return SpanData(
+        start=_int(raw.get("start"), f"span {index}: start"),
+        end=_int(raw.get("end"), f"span {index}: end"),
+        category=raw["category"],
+        severity=raw["severity"],
+        side=side,
+        note=_optional_str(raw.get("note"), f"span {index}: note"),
+    )
+
+
+def parse_save_request(payload: object) -> SaveRequest:
+    """Check the shape and types of the JSON body; the meaning (known status,
+    category, offsets within the text) is checked by save_assessment."""
+    if not isinstance(payload, dict):
+        raise ValidationError("expected a JSON object")
+    if "base_version" not in payload:
+        raise ValidationError("base_version is required")
+    if not isinstance(payload.get("status"), str):
+        raise ValidationError("status must be a string")
+    spans_raw = payload.get("spans")
+    spans = None
+    if spans_raw is not None:
+        if not isinstance(spans_raw, list):
+            raise ValidationError("spans must be a list")
+        if len(spans_raw) > MAX_SPANS:
+            raise ValidationError(f"at most {MAX_SPANS} spans per segment")
+        spans = [_span(i, raw) for i, raw in enumerate(spans_raw)]
+    time_spent = payload.get("time_spent", 0)
+    if isinstance(time_spent, bool) or not isinstance(time_spent, int | float):
+        raise ValidationError("time_spent must be a number of seconds")
+    if not math.isfinite(time_spent) or time_spent < 0:
+        raise ValidationError("time_spent must be a finite, non-negative number")
+    return SaveRequest(
+        base_version=_int(payload["base_version"], "base_version"),
+        post_edit=_optional_str(payload.get("post_edit"), "post_edit"),
+        status=payload["status"],
+        spans=spans,
+        time_spent=min(float(time_spent), MAX_TIME_PER_SAVE),
+        keystrokes=_int(payload.get("keystrokes", 0), "keystrokes"),
+    )
+
+
+def _current(translation: Translation) -> dict[str, object]:
+    assessment = db.session.scalar(
+        sa.select(Assessment).where(
+            Assessment.translation_id == translation.id,
+            Assessment.annotator_id == current_user.id,
+        )
+    )
+    return assessment_json(assessment, translation)
+
+
+def _conflict(translation: Translation) -> ResponseReturnValue:
+    db.session.rollback()
+    current = _current(translation)
+    return json_error(
+        409,
+        f"this segment was saved elsewhere (now at version {current['version']}); "
+        "merge your changes into the saved text and save again",
+        current=current,
+    )
+
+
+@bp.post("/annotate/api/assessments/<int:translation_id>")
+@json_login_required
+def save(translation_id: int) -> ResponseReturnValue:
+    translation = db.session.get(Translation, translation_id)
+    if translation is None:
+        return json_error(404, f"no translation {translation_id}")
+    segment = translation.segment
+    if not is_annotatable(segment):
+        return json_error(
+            400, f"segment {segment.position} is {segment.kind} text, not offered for annotation"
+        )
+    try:
+        data = parse_save_request(request.get_json(silent=True))
+    except ValidationError as exc:
+        return json_error(400, str(exc))
+
+    existed = db.session.scalar(
+        sa.select(Assessment.id).where(
+            Assessment.translation_id == translation.id,
+            Assessment.annotator_id == current_user.id,
+        )
+    )
+    try:
+        assessment = get_or_create_assessment(db.session, translation, current_user)
+        # Version 0 means the editor saw no assessment; the one just created
+        # is the one it would have seen.
+        base = (
+            assessment.version if existed is None and data.base_version == 0 else data.base_version
+        )
+        save_assessment(
+            db.session,
+            assessment,
+            user=current_user,
+            base_version=base,
+            post_edit=data.post_edit,
+            status=data.status,
+            spans=data.spans,
+            time_spent=data.time_spent,
+            keystrokes=data.keystrokes,
+        )
+        db.session.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        return json_error(400, str(exc))
+    except (StaleVersionError, StaleDataError, IntegrityError):
+        # IntegrityError: a concurrent first save created the assessment
+        # between our lookup and our insert.
+        return _conflict(translation)
+    return jsonify(assessment_json(assessment, translation) | {"assessment_id": assessment.id})

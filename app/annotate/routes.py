@@ -1,0 +1,129 @@
+"""The document list and the segment editor (HTML pages)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.annotate import bp
+from app.annotate.queries import (
+    context_rows,
+    document_position_count,
+    document_progress,
+    is_annotatable,
+    neighbour_position,
+    user_assessments,
+)
+from app.annotate.serialise import assessment_json
+from app.annotate.typology import category_groups
+from app.extensions import db
+from app.models import FINISHED_STATUSES, Document, Segment, Translation
+from app.mqm import CATEGORIES, SEVERITIES
+
+#: Segments shown before and after the one being edited.
+CONTEXT_RADIUS = 2
+
+
+@bp.app_context_processor
+def template_helpers() -> dict[str, object]:
+    """`has_endpoint` lets the shared layout link to blueprints that are
+    optional (reports, api) only when they are installed."""
+    return {"has_endpoint": lambda endpoint: endpoint in current_app.view_functions}
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    corpora = document_progress(db.session, current_user)
+    return render_template("annotate/index.html", corpora=corpora)
+
+
+@bp.get("/annotate/<int:doc_id>/<int:position>")
+@login_required
+def segment(doc_id: int, position: int) -> str:
+    document = db.get_or_404(Document, doc_id)
+    seg = db.session.scalar(
+        sa.select(Segment).where(Segment.document_id == document.id, Segment.position == position)
+    )
+    if seg is None:
+        abort(404)
+    translations: list[Translation] = list(seg.translations)
+    assessments = user_assessments(db.session, translations, current_user)
+    translation = _pick_translation(translations, assessments, request.args.get("system"))
+    system = translation.system if translation else request.args.get("system")
+    assessment = assessments.get(translation.id) if translation else None
+    before, after = context_rows(
+        db.session, document, position, system, current_user, CONTEXT_RADIUS
+    )
+    prev_pos = neighbour_position(db.session, document, position, system, forward=False)
+    next_pos = neighbour_position(db.session, document, position, system, forward=True)
+    n_annotatable, last_position = document_position_count(db.session, document)
+    system_arg = {"system": system} if system and len(translations) > 1 else {}
+
+    def seg_url(pos: int | None) -> str | None:
+        if pos is None:
+            return None
+        return url_for("annotate.segment", doc_id=document.id, position=pos, **system_arg)
+
+    editable = translation is not None and is_annotatable(seg)
+    editor = None
+    if editable and translation is not None:
+        editor = {
+            "translationId": translation.id,
+            "saveUrl": url_for("annotate.save", translation_id=translation.id),
+            "mt": translation.text,
+            "source": seg.source,
+            "assessment": assessment_json(assessment, translation),
+            "categories": list(CATEGORIES),
+            "severities": list(SEVERITIES),
+            "nextUrl": seg_url(next_pos),
+            "prevUrl": seg_url(prev_pos),
+            "indexUrl": url_for("annotate.index"),
+        }
+    return render_template(
+        "annotate/segment.html",
+        document=document,
+        corpus=document.corpus,
+        segment=seg,
+        translations=translations,
+        translation=translation,
+        assessment=assessment,
+        finished_statuses=FINISHED_STATUSES,
+        before=before,
+        after=after,
+        prev_url=seg_url(prev_pos),
+        next_url=seg_url(next_pos),
+        n_annotatable=n_annotatable,
+        last_position=last_position,
+        editable=editable,
+        editor=editor,
+        report_url=_report_url(document.corpus.name),
+        category_groups=category_groups(),
+        severities=SEVERITIES,
+    )
+
+
+def _pick_translation(
+    translations: list[Translation], assessments: dict, system: str | None
+) -> Translation | None:
+    """The system asked for; otherwise the first one this user has not
+    finished, so "continue" from the document list lands on open work."""
+    if system is not None:
+        for translation in translations:
+            if translation.system == system:
+                return translation
+        abort(404)
+    for translation in translations:
+        assessment = assessments.get(translation.id)
+        if assessment is None or assessment.status not in FINISHED_STATUSES:
+            return translation
+    return translations[0] if translations else None
+
+
+def _report_url(corpus_name: str) -> str | None:
+    """The report page lives in another blueprint that may not be installed."""
+    for endpoint in ("reports.corpus", "reports.report", "reports.show"):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, corpus_name=corpus_name)
+    return None

@@ -1,0 +1,334 @@
+/* The segment editor: error spans on the MT, the post-edit, saving.
+ *
+ * State lives here and is sent whole on every save (the server replaces the
+ * spans); `version` is the assessment version this page last saw, so a save
+ * from a stale page is refused (409) and shown for merging, never applied.
+ */
+(function () {
+  "use strict";
+
+  const dataNode = document.getElementById("editor-data");
+  if (!dataNode) return;
+  const data = JSON.parse(dataNode.textContent);
+  const Off = window.MtqaOffsets;
+  const SpanDialog = window.MtqaSpanDialog;
+  const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+
+  const mtEl = document.getElementById("mt");
+  const postEdit = document.getElementById("post-edit");
+  const spanList = document.getElementById("span-list");
+  const noSpans = document.getElementById("no-spans");
+  const markBtn = document.getElementById("mark-btn");
+  const selectionInfo = document.getElementById("selection-info");
+  const saveStatus = document.getElementById("save-status");
+  const statusBadge = document.getElementById("status-badge");
+  const shortcuts = document.getElementById("shortcuts");
+
+  const SEVERITY_RANK = { Neutral: 0, Minor: 1, Major: 2, Critical: 3 };
+  const STATUS_LABELS = { draft: "Draft", done: "Done", no_errors: "No errors" };
+  /** Time with no input after which the annotator is taken to be away. */
+  const IDLE_MS = 5 * 60 * 1000;
+
+  const mtChars = Array.from(data.mt);
+  const state = {
+    version: data.assessment.version,
+    status: data.assessment.status,
+    spans: data.assessment.spans.slice(),
+    anchor: 0,
+    focus: 0,
+    dirty: false,
+    saving: false,
+    conflict: null,
+    keystrokes: 0,
+    activeMs: 0,
+  };
+
+  // ---- time on task -------------------------------------------------------
+  let lastTick = performance.now();
+  let lastInput = lastTick;
+  function tick() {
+    const now = performance.now();
+    if (document.visibilityState === "visible" && now - lastInput < IDLE_MS) {
+      state.activeMs += now - lastTick;
+    }
+    lastTick = now;
+  }
+  setInterval(tick, 1000);
+  document.addEventListener("visibilitychange", tick);
+  ["keydown", "pointerdown", "pointermove", "wheel"].forEach(function (type) {
+    document.addEventListener(type, function () { tick(); lastInput = performance.now(); },
+      { passive: true, capture: true });
+  });
+
+  // ---- rendering ------------------------------------------------------------
+  function spanText(span) {
+    return mtChars.slice(span.start, span.end).join("");
+  }
+
+  function sortSpans() {
+    state.spans.sort(function (a, b) { return a.start - b.start || a.end - b.end; });
+  }
+
+  /** Rebuild the MT with one <mark> per stretch covered by the same spans,
+   * coloured by the most severe of them; omissions (empty spans) get a
+   * marker without text so that offsets stay as they are. */
+  function renderMt() {
+    const cuts = new Set([0, mtChars.length]);
+    state.spans.forEach(function (s) {
+      if (s.side === "target") { cuts.add(s.start); cuts.add(s.end); }
+    });
+    const points = Array.from(cuts).sort(function (a, b) { return a - b; });
+    const fragment = document.createDocumentFragment();
+    points.forEach(function (at, i) {
+      state.spans.forEach(function (s, index) {
+        if (s.side === "target" && s.start === s.end && s.start === at) {
+          const marker = document.createElement("span");
+          marker.className = "omission sev-" + s.severity.toLowerCase();
+          marker.dataset.span = String(index);
+          marker.title = s.category + " · " + s.severity;
+          fragment.appendChild(marker);
+        }
+      });
+      const next = points[i + 1];
+      if (next === undefined || next === at) return;
+      const text = mtChars.slice(at, next).join("");
+      const covering = [];
+      state.spans.forEach(function (s, index) {
+        if (s.side === "target" && s.start <= at && s.end >= next && s.start < s.end) covering.push(index);
+      });
+      if (covering.length === 0) {
+        fragment.appendChild(document.createTextNode(text));
+        return;
+      }
+      let worst = state.spans[covering[0]];
+      covering.forEach(function (index) {
+        const s = state.spans[index];
+        if (SEVERITY_RANK[s.severity] > SEVERITY_RANK[worst.severity]) worst = s;
+      });
+      const mark = document.createElement("mark");
+      mark.className = "err sev-" + worst.severity.toLowerCase() + (covering.length > 1 ? " overlap" : "");
+      mark.dataset.spans = covering.join(" ");
+      mark.title = covering.map(function (index) {
+        const s = state.spans[index];
+        return s.category + " · " + s.severity;
+      }).join("\n");
+      mark.textContent = text;
+      fragment.appendChild(mark);
+    });
+    mtEl.replaceChildren(fragment);
+    if (state.anchor !== state.focus && document.activeElement === mtEl) applySelection();
+  }
+
+  function renderSpanList() {
+    spanList.replaceChildren();
+    noSpans.hidden = state.spans.length > 0;
+    state.spans.forEach(function (s, index) {
+      const li = document.createElement("li");
+      li.className = "span-item";
+      li.dataset.span = String(index);
+      const sev = document.createElement("span");
+      sev.className = "sev-badge sev-" + s.severity.toLowerCase();
+      sev.textContent = s.severity;
+      const body = document.createElement("div");
+      body.className = "span-body";
+      const cat = document.createElement("div");
+      cat.className = "span-category";
+      cat.textContent = s.category;
+      const quoted = document.createElement("q");
+      quoted.className = "span-quote";
+      quoted.textContent = s.start === s.end ? "(omission at " + s.start + ")" : spanText(s);
+      body.append(cat, quoted);
+      if (s.note) {
+        const noteEl = document.createElement("div");
+        noteEl.className = "span-note";
+        noteEl.textContent = s.note;
+        body.appendChild(noteEl);
+      }
+      const del = document.createElement("button");
+      del.type = "button";
+      del.className = "btn btn-small btn-danger-link span-delete";
+      del.textContent = "Delete";
+      del.setAttribute("aria-label", "Delete " + s.category + " error on “" + spanText(s) + "”");
+      del.addEventListener("click", function () { deleteSpan(index); });
+      li.append(sev, body, del);
+      li.addEventListener("mouseenter", function () { highlightSpan(index, true); });
+      li.addEventListener("mouseleave", function () { highlightSpan(index, false); });
+      spanList.appendChild(li);
+    });
+  }
+
+  function highlightSpan(index, on) {
+    mtEl.querySelectorAll("mark.err").forEach(function (mark) {
+      if (mark.dataset.spans.split(" ").includes(String(index))) mark.classList.toggle("err-hover", on);
+    });
+  }
+
+  function renderStatus() {
+    if (!statusBadge) return;
+    const badge = document.createElement("span");
+    badge.className = "badge badge-" + (state.status || "open");
+    badge.textContent = STATUS_LABELS[state.status] || "Open";
+    statusBadge.replaceChildren(badge);
+  }
+
+  function say(message, kind) {
+    saveStatus.textContent = message;
+    saveStatus.className = "save-status" + (kind ? " save-" + kind : "");
+  }
+
+  function markDirty() {
+    state.dirty = true;
+    say("Unsaved changes.", "pending");
+  }
+
+  // ---- selection in the MT ------------------------------------------------
+  const caretHighlight = typeof Highlight === "function" && CSS.highlights ? new Highlight() : null;
+  if (caretHighlight) CSS.highlights.set("mt-caret", caretHighlight);
+
+  function showCaret() {
+    if (!caretHighlight) return;
+    caretHighlight.clear();
+    if (document.activeElement !== mtEl || state.anchor !== state.focus) return;
+    const at = Math.min(state.focus, Math.max(mtChars.length - 1, 0));
+    if (mtChars.length === 0) return;
+    const a = Off.cpToPoint(mtEl, at);
+    const b = Off.cpToPoint(mtEl, at + 1);
+    const range = new Range();
+    range.setStart(a.node, a.offset);
+    range.setEnd(b.node, b.offset);
+    caretHighlight.add(range);
+  }
+
+  function updateSelectionInfo() {
+    const start = Math.min(state.anchor, state.focus);
+    const end = Math.max(state.anchor, state.focus);
+    markBtn.disabled = start === end;
+    if (start === end) {
+      selectionInfo.textContent = document.activeElement === mtEl
+        ? "Cursor at character " + start + " of " + mtChars.length + "." : "";
+    } else {
+      selectionInfo.textContent = "Selected “" + mtChars.slice(start, end).join("") + "” (" +
+        (end - start) + " characters). Press M to mark it.";
+    }
+    showCaret();
+  }
+
+  function applySelection() {
+    const selection = window.getSelection();
+    if (state.anchor === state.focus) selection.removeAllRanges();
+    else Off.selectOffsets(mtEl, selection, state.anchor, state.focus);
+  }
+
+  document.addEventListener("selectionchange", function () {
+    const found = Off.selectionOffsets(mtEl, window.getSelection());
+    if (!found) return; // outside the MT: keep the last selection for the Mark button
+    state.anchor = found.anchor;
+    state.focus = found.focus;
+    updateSelectionInfo();
+  });
+  mtEl.addEventListener("focus", updateSelectionInfo);
+  mtEl.addEventListener("blur", function () {
+    if (caretHighlight) caretHighlight.clear();
+  });
+
+  function moveFocus(key, byWord) {
+    const n = mtChars.length;
+    let f = state.focus;
+    if (key === "Home") return 0;
+    if (key === "End") return n;
+    if (!byWord) return key === "ArrowLeft" ? Math.max(0, f - 1) : Math.min(n, f + 1);
+    const bounds = Off.wordBounds(data.mt);
+    if (key === "ArrowRight") {
+      const next = bounds.ends.find(function (e) { return e > f; });
+      return next === undefined ? n : next;
+    }
+    const starts = bounds.starts.filter(function (s) { return s < f; });
+    f = starts.length ? starts[starts.length - 1] : 0;
+    return f;
+  }
+
+  mtEl.addEventListener("keydown", function (event) {
+    const keys = ["ArrowLeft", "ArrowRight", "Home", "End"];
+    if (keys.includes(event.key) && !event.metaKey) {
+      event.preventDefault();
+      state.focus = moveFocus(event.key, event.ctrlKey || event.altKey);
+      if (!event.shiftKey) state.anchor = state.focus;
+      applySelection();
+      updateSelectionInfo();
+    } else if (event.key === "Enter" && !event.ctrlKey && !event.altKey && !event.metaKey) {
+      event.preventDefault();
+      markSelection();
+    } else if (event.key === "Escape") {
+      state.anchor = state.focus;
+      applySelection();
+      updateSelectionInfo();
+    }
+  });
+
+  // ---- spans ------------------------------------------------------------------
+  async function markSelection() {
+    const start = Math.min(state.anchor, state.focus);
+    const end = Math.max(state.anchor, state.focus);
+    if (start === end) {
+      selectionInfo.textContent = "Select the wrong words in the translation first.";
+      mtEl.focus();
+      return;
+    }
+    const answer = await SpanDialog.ask(mtChars.slice(start, end).join(""));
+    mtEl.focus();
+    if (!answer) return;
+    state.spans.push({
+      start: start, end: end, category: answer.category, severity: answer.severity,
+      side: "target", note: answer.note,
+    });
+    sortSpans();
+    state.anchor = state.focus = end;
+    applySelection();
+    renderMt();
+    renderSpanList();
+    updateSelectionInfo();
+    markDirty();
+  }
+
+  function deleteSpan(index) {
+    state.spans.splice(index, 1);
+    renderMt();
+    renderSpanList();
+    markDirty();
+    mtEl.focus();
+  }
+
+  markBtn.addEventListener("mousedown", function (event) { event.preventDefault(); });
+  markBtn.addEventListener("click", markSelection);
+
+  // ---- post-edit ----------------------------------------------------------------
+  postEdit.addEventListener("input", function () {
+    markDirty();
+    if (state.conflict) adoptConflictVersion();
+  });
+  postEdit.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key.length === 1 || ["Backspace", "Delete", "Enter"].includes(event.key)) {
+      state.keystrokes += 1;
+    }
+  });
+  document.getElementById("reset-pe").addEventListener("click", function () {
+    postEdit.value = data.mt;
+    markDirty();
+    postEdit.focus();
+  });
+
+  window.MtqaEditor = {
+    state: state, data: data, renderMt: renderMt, renderSpanList: renderSpanList,
+    renderStatus: renderStatus, say: say, markSelection: markSelection,
+    csrfToken: csrfToken, postEdit: postEdit, mtEl: mtEl, shortcuts: shortcuts,
+  };
+  function adoptConflictVersion() { window.MtqaSave.adoptConflictVersion(); }
+
+  sortSpans();
+  renderMt();
+  renderSpanList();
+  renderStatus();
+  updateSelectionInfo();
+  if (state.status) say("Saved version " + state.version + ".", "ok");
+})();
