@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -177,6 +178,20 @@ def test_corpus_report_mqm(corpus):
     assert report.errors[("Accuracy/Mistranslation", "Major")] == 2
 
 
+def test_each_system_is_scored_on_its_own_pairs(corpus):
+    report = corpus_report(db.session, corpus)
+    assert [s.name for s in report.systems] == ["alt-mt", "web-mt"]
+    pairs = [p for p in finished_pairs(db.session, corpus) if p.reference is not None]
+    for summary in report.systems:
+        mine = [p for p in pairs if p.system == summary.name]
+        hyps, refs = [p.hypothesis for p in mine], [p.reference for p in mine]
+        assert summary.n_scored == len(mine)
+        assert summary.metrics["chrf"].score == CHRF().corpus_score(hyps, [refs]).score
+        assert summary.metrics["bleu"].score == BLEU().corpus_score(hyps, [refs]).score
+    web = report.systems[1]
+    assert (web.n_segments, web.mqm) == (5, pytest.approx((0.1 + 5 + 1 + 0 + 5) / 5))
+
+
 def test_report_equals_the_sacrebleu_command(corpus, tmp_path):
     pairs = [p for p in finished_pairs(db.session, corpus) if p.reference is not None]
     (tmp_path / "hyp.txt").write_text("".join(one_line(p.hypothesis) + "\n" for p in pairs))
@@ -224,6 +239,7 @@ def test_as_dict_is_json_ready_with_stable_keys(corpus):
         "mqm",
         "mqm_per_100_words",
         "errors",
+        "systems",
         "segment_scores",
     ]
     assert list(data["metrics"]) == ["bleu", "chrf", "ter"]
@@ -241,6 +257,8 @@ def test_format_report_shows_counts_scores_and_signatures(corpus):
     assert f"{report.metrics['bleu'].score:.2f}" in text
     assert "tok:13a" in text and "tok:tercom" in text
     assert f"{report.mqm:.2f}" in text
+    web = report.systems[1]
+    assert re.search(rf"^web-mt +5 +{web.metrics['bleu'].score:.2f} ", text, re.M)
 
 
 def test_empty_corpus(app):

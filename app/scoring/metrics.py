@@ -228,9 +228,19 @@ class CorpusScorer:
             normalise=self.normalise,
             metrics=self.metrics,
         )
-        self._sums = sum_statistics((self._sums, stats)) if self._sums else stats
-        self.count += 1
+        self.add_statistics(stats)
         return segment_scores(stats)
+
+    def add_statistics(self, stats: Mapping[str, Sequence[float]]) -> None:
+        """Add one segment's statistics (from `segment_statistics` with this
+        scorer's tokenizer, or from storage) to the sums."""
+        own = {name: stats[name] for name in self.metrics}
+        self._sums = (
+            sum_statistics((self._sums, own))
+            if self._sums
+            else {name: list(s) for name, s in own.items()}
+        )
+        self.count += 1
 
     @property
     def statistics(self) -> Statistics:

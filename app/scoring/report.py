@@ -28,8 +28,10 @@ from app.scoring.metrics import (
     CorpusScorer,
     MetricResult,
     Normaliser,
+    segment_statistics,
     tokenizer_for,
 )
+from app.scoring.metrics import segment_scores as segment_scores_of
 from app.scoring.mqm import MqmTally
 from app.scoring.text import word_count
 
@@ -63,6 +65,30 @@ class CorpusInfo:
     target_lang: str
 
 
+@dataclass(frozen=True)
+class SystemSummary:
+    """One MT system's share of the corpus, scored on its own pairs."""
+
+    name: str
+    n_segments: int
+    n_scored: int
+    n_words: int
+    metrics: dict[str, MetricResult]
+    mqm: float | None
+    mqm_per_100_words: float | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "n_segments": self.n_segments,
+            "n_scored": self.n_scored,
+            "n_words": self.n_words,
+            "metrics": {name: result.as_dict() for name, result in self.metrics.items()},
+            "mqm": self.mqm,
+            "mqm_per_100_words": self.mqm_per_100_words,
+        }
+
+
 @dataclass
 class CorpusReport:
     corpus: CorpusInfo
@@ -82,6 +108,10 @@ class CorpusReport:
     errors: dict[tuple[str, str], int] = field(default_factory=dict)
     #: Per translation id: "bleu", "chrf", "ter" (None without a reference), "mqm".
     segment_scores: dict[int, dict[str, float | None]] = field(default_factory=dict)
+    #: Each MT system scored on its own, by name. The corpus figures above
+    #: pool every system, which is what the plain-text export reproduces
+    #: with one system; compare systems with these.
+    systems: list[SystemSummary] = field(default_factory=list)
 
     def as_dict(self, *, segments: bool = False) -> dict[str, object]:
         """JSON-ready, keys in a fixed order, no timestamps: the same corpus
@@ -104,6 +134,7 @@ class CorpusReport:
                 {"category": category, "severity": severity, "count": count}
                 for (category, severity), count in sorted(self.errors.items())
             ],
+            "systems": [system.as_dict() for system in self.systems],
         }
         if segments:
             data["segment_scores"] = {
@@ -214,10 +245,9 @@ def corpus_report(
     """Score every finished pair of the corpus: sacrebleu metrics against the
     references, MQM from the spans. `normalise` is applied to hypothesis and
     reference before the metrics see them (Chinese script normalisation)."""
-    scorer = CorpusScorer(
-        tokenize=tokenizer_for(corpus.target_lang), normalise=normalise, metrics=metrics
-    )
-    tally = MqmTally()
+    tokenize = tokenizer_for(corpus.target_lang)
+    whole = _Accumulator(tokenize, metrics)
+    by_system: dict[str, _Accumulator] = {}
     segment_scores: dict[int, dict[str, float | None]] = {}
     pairs = finished_pairs(session, corpus)
     total = count_finished(session, corpus) if progress else None
@@ -225,24 +255,57 @@ def corpus_report(
         pairs, total=total, disable=not progress, desc="scoring", unit="seg", leave=False
     ) as bar:
         for pair in bar:
+            system = by_system.get(pair.system)
+            if system is None:
+                system = by_system[pair.system] = _Accumulator(tokenize, metrics)
+            scores: dict[str, float | None] = dict.fromkeys(metrics)
             if pair.reference is not None:
-                scores: dict[str, float | None] = dict(scorer.add(pair.hypothesis, pair.reference))
-            else:
-                scores = dict.fromkeys(metrics)
-            scores["mqm"] = tally.add(pair.spans, word_count(pair.hypothesis))
+                stats = segment_statistics(
+                    pair.hypothesis,
+                    pair.reference,
+                    tokenize=tokenize,
+                    normalise=normalise,
+                    metrics=metrics,
+                )
+                whole.scorer.add_statistics(stats)
+                system.scorer.add_statistics(stats)
+                scores.update(segment_scores_of(stats))
+            words = word_count(pair.hypothesis)
+            scores["mqm"] = whole.tally.add(pair.spans, words)
+            system.tally.add(pair.spans, words)
             segment_scores[pair.translation_id] = scores
     return CorpusReport(
         corpus=CorpusInfo(corpus.name, corpus.source_lang, corpus.target_lang),
-        n_segments=tally.segments,
+        n_segments=whole.tally.segments,
         n_total=count_annotatable(session, corpus),
-        n_scored=scorer.count,
-        n_words=tally.words,
-        metrics=scorer.results(),
-        mqm=tally.mean,
-        mqm_per_100_words=tally.per_100_words,
-        errors=dict(tally.errors),
+        n_scored=whole.scorer.count,
+        n_words=whole.tally.words,
+        metrics=whole.scorer.results(),
+        mqm=whole.tally.mean,
+        mqm_per_100_words=whole.tally.per_100_words,
+        errors=dict(whole.tally.errors),
         segment_scores=segment_scores,
+        systems=[acc.summary(name) for name, acc in sorted(by_system.items())],
     )
+
+
+class _Accumulator:
+    """Running metric sums and MQM totals for one group of pairs."""
+
+    def __init__(self, tokenize: str, metrics: tuple[str, ...]) -> None:
+        self.scorer = CorpusScorer(tokenize=tokenize, metrics=metrics)
+        self.tally = MqmTally()
+
+    def summary(self, name: str) -> SystemSummary:
+        return SystemSummary(
+            name=name,
+            n_segments=self.tally.segments,
+            n_scored=self.scorer.count,
+            n_words=self.tally.words,
+            metrics=self.scorer.results(),
+            mqm=self.tally.mean,
+            mqm_per_100_words=self.tally.per_100_words,
+        )
 
 
 def _number(value: float | None, digits: int = 2) -> str:
@@ -272,4 +335,16 @@ def format_report(report: CorpusReport) -> str:
         f"{'':<8} {_number(report.mqm_per_100_words):>8}  "
         f"penalty per 100 MT words ({report.n_words} words)",
     ]
+    if len(report.systems) > 1:
+        lines += ["", "By system (MQM: lower is better)"]
+        width = max(len("System"), *(len(system.name) for system in report.systems))
+        header = [f"{'System':<{width}} {'Segs':>6}"]
+        header += [f"{METRICS[name].label:>8}" for name in report.metrics]
+        header += [f"{'MQM':>8} {'MQM/100w':>8}"]
+        lines.append(" ".join(header))
+        for system in report.systems:
+            cells = [f"{system.name:<{width}} {system.n_segments:>6}"]
+            cells += [f"{_number(result.score):>8}" for result in system.metrics.values()]
+            cells += [f"{_number(system.mqm):>8} {_number(system.mqm_per_100_words):>8}"]
+            lines.append(" ".join(cells))
     return "\n".join(lines)
