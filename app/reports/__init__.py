@@ -16,4 +16,4 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
-from app.reports import routes  # noqa: E402,F401  (registers the views on bp)
+from app.reports import routes, systems  # noqa: E402,F401  (registers the views on bp)
