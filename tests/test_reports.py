@@ -76,6 +76,8 @@ def test_report_page_lists_segments_with_their_scores(client, logged_in):
         assert f">{system.name}<" in row
         assert f"{system.metrics['chrf'].score:.2f}" in row
         assert f"{system.mqm:.2f}" in row
+    # Rows are grouped under their document, in document order.
+    assert re.findall(r'<tr class="doc-group"><th[^>]*>([^<]*)</th>', body) == ["first", "second"]
     # The meta segment is not annotatable and is not listed.
     assert "LatePost 2023-05-01" not in body
 
@@ -175,7 +177,7 @@ def test_scores_json(client, logged_in):
                 SpanData(1, 1, "Accuracy/Omission", "Major"),
                 SpanData(0, 2, "Other", "Major", side="source"),
             ],
-            'a<mark class="err sev-major omission" title="Accuracy/Omission (Major, 5)">'
+            'a<mark class="err sev-major omitted" title="Accuracy/Omission (Major, 5)">'
             "&#8248;</mark>b",
         ),
     ],

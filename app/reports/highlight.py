@@ -57,4 +57,4 @@ def highlight(text: str, spans: Iterable[SpanData], side: str = "target") -> Mar
 
 def _omissions(points: Sequence[SpanData], at: int) -> list[Markup]:
     here = [s for s in points if s.start == at]
-    return [_mark(Markup("&#8248;"), here, " omission")] if here else []
+    return [_mark(Markup("&#8248;"), here, " omitted")] if here else []
