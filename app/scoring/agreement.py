@@ -171,7 +171,7 @@ def span_agreement(first: list[Rating], second: list[Rating]) -> dict[str, PRF]:
     paired ratings of the same translations (lists in the same order)."""
     counts = {name: [0, 0, 0, 0] for name in MATCHINGS}  # matched_pred, pred, matched_ref, ref
     for ref, pred in zip(first, second, strict=True):
-        keyed = {
+        keyed: dict[str, tuple[Counter[tuple[object, ...]], Counter[tuple[object, ...]]]] = {
             "exact": (
                 Counter((s[0], s[1], s[2]) for s in ref.spans),
                 Counter((s[0], s[1], s[2]) for s in pred.spans),

@@ -104,10 +104,12 @@ def metric_paired_bootstrap(
         seed=seed,
     )
     result = results["m"]
+    # A paired bootstrap result always carries its p-value, mean and CI.
+    p_value, mean, ci = result.p_value or 0.0, result.mean or 0.0, result.ci or 0.0
     paired = PairedResult(
-        sys_name, bl_name, len(sys_hyps), float(result.score - bl_score), float(result.p_value)
+        sys_name, bl_name, len(sys_hyps), float(result.score - bl_score), float(p_value)
     )
-    return paired, Estimate(float(result.score), float(result.mean), float(result.ci))
+    return paired, Estimate(float(result.score), float(mean), float(ci))
 
 
 def mean_estimate(
