@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from app.assessments import SpanData
 
 
-@dataclass
+@dataclass(slots=True)
 class AssessmentRecord:
     annotator: str
     status: str = "done"
@@ -19,16 +19,20 @@ class AssessmentRecord:
     time_spent: float = 0.0
     keystrokes: int = 0
     spans: list[SpanData] = field(default_factory=list)
+    #: The assessment whose post-edit is the translation's reference. The
+    #: loader stores it as the most recently updated one, so that the
+    #: reference rule picks the same assessment after a round trip.
+    primary: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class TranslationRecord:
     system: str
     text: str
     assessments: list[AssessmentRecord] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class SegmentRecord:
     position: int
     source: str | None
@@ -41,12 +45,14 @@ class SegmentRecord:
     line: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class DocumentRecord:
     name: str
     segments: list[SegmentRecord] = field(default_factory=list)
     title: str | None = None
     origin_url: str | None = None
+    #: Line in the input file where the document first appears.
+    line: int | None = None
 
 
 @dataclass
@@ -59,6 +65,8 @@ class Batch:
     source_lang: str | None = None
     target_lang: str | None = None
     description: str | None = None
+    #: opencc configuration for scoring a Chinese target ("none", "t2s", …).
+    script_normalisation: str | None = None
 
     def segment_count(self) -> int:
         return sum(len(d.segments) for d in self.documents)

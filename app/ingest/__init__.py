@@ -1,0 +1,50 @@
+"""Ingest: files in, rows out, in one transaction per import.
+
+Readers (`app.ingest.text`, `app.ingest.jsonl`, …) register themselves in
+`app.ingest.registry`; `import_path` picks them by name or extension and loads
+every file of an import in one transaction, so a bad file anywhere in a
+directory leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from app.ingest import jsonl, text  # noqa: F401  (registers the readers)
+from app.ingest.load import Loader
+from app.ingest.registry import READERS, ImportOptions, files_to_import, reader_for, register
+from app.ingest.report import ImportReport
+
+__all__ = ["READERS", "ImportOptions", "ImportReport", "import_path", "reader_for", "register"]
+
+
+def import_path(
+    session: Session,
+    path: Path | str,
+    *,
+    fmt: str = "auto",
+    corpus_name: str | None = None,
+    system: str | None = None,
+    source_lang: str | None = None,
+    target_lang: str | None = None,
+    progress: bool = False,
+) -> ImportReport:
+    """Import a file, or every importable file of a directory, and commit;
+    on any error roll back and re-raise, so nothing of the input is stored."""
+    path = Path(path)
+    options = ImportOptions(corpus_name, system, source_lang, target_lang)
+    chosen, skipped = files_to_import(path, fmt)
+    report = ImportReport(skipped=[str(p) for p in skipped])
+    try:
+        loader = Loader(session, options, report, progress)
+        for file_path, reader in chosen:
+            batch = reader.read(file_path, options)
+            loader.load(batch)
+            report.files.append(str(file_path))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return report
