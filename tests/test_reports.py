@@ -76,6 +76,7 @@ def test_report_page_lists_segments_with_their_scores(client, logged_in):
         assert f">{system.name}<" in row
         assert f"{system.metrics['chrf'].score:.2f}" in row
         assert f"{system.mqm:.2f}" in row
+    assert 'href="/reports/latepost/systems"' in body
     # Rows are grouped under their document, in document order.
     assert re.findall(r'<tr class="doc-group"><th[^>]*>([^<]*)</th>', body) == ["first", "second"]
     # The meta segment is not annotatable and is not listed.
@@ -142,6 +143,17 @@ def test_index_lists_corpora(client, logged_in):
 
 def test_unknown_corpus_is_404(client, logged_in):
     assert client.get("/reports/nothing-here").status_code == 404
+
+
+def test_corpus_names_with_a_slash(client, auth, app):
+    make_user("ann")
+    db.session.add(Corpus(name="wmt22/en-de", source_lang="en", target_lang="de"))
+    db.session.commit()
+    auth.login("ann")
+    body = page_text(client.get("/reports/wmt22/en-de"))
+    assert "<h1>wmt22/en-de" in body
+    data = json.loads(client.get("/reports/wmt22/en-de/scores.json").get_data(as_text=True))
+    assert data["corpus"]["name"] == "wmt22/en-de"
 
 
 def test_scores_json(client, logged_in):
