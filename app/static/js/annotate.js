@@ -18,6 +18,7 @@
   const postEdit = document.getElementById("post-edit");
   const spanList = document.getElementById("span-list");
   const noSpans = document.getElementById("no-spans");
+  const spanCount = document.getElementById("span-count");
   const markBtn = document.getElementById("mark-btn");
   const selectionInfo = document.getElementById("selection-info");
   const saveStatus = document.getElementById("save-status");
@@ -122,6 +123,7 @@
   function renderSpanList() {
     spanList.replaceChildren();
     noSpans.hidden = state.spans.length > 0;
+    spanCount.textContent = state.spans.length ? "(" + state.spans.length + ")" : "";
     state.spans.forEach(function (s, index) {
       const li = document.createElement("li");
       li.className = "span-item";
