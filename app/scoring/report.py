@@ -13,7 +13,7 @@ never scored.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -195,7 +195,7 @@ def count_annotatable(session: Session, corpus: Corpus) -> int:
     return session.scalar(stmt) or 0
 
 
-def finished_pairs(session: Session, corpus: Corpus) -> Iterator[ScoredPair]:
+def finished_pairs(session: Session, corpus: Corpus) -> Generator[ScoredPair, None, None]:
     """Finished pairs in export order (document position, document id,
     segment position, system), streamed in batches; spans come with each
     batch in one extra query (selectin), never one query per segment."""
