@@ -520,3 +520,22 @@ def test_users_do_not_share_assessments(
     assert textarea(page) == "Wang Cola resigned from Kuaishou."
     status, body = save(client, translation.id, post_edit="second's edit")
     assert status == 200 and body["version"] == 2
+
+
+def test_server_errors_get_a_page_or_json(
+    app: Flask, client: FlaskClient, annotator: User, auth
+) -> None:
+    def broken() -> str:
+        raise RuntimeError("boom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.add_url_rule("/broken", view_func=broken)
+    app.add_url_rule("/api/broken", endpoint="api_broken", view_func=broken)
+    auth.login()
+    page = client.get("/broken")
+    assert page.status_code == 500
+    assert "Something went wrong" in page.get_data(as_text=True)
+    assert "boom" not in page.get_data(as_text=True)
+    api = client.get("/api/broken")
+    assert api.status_code == 500
+    assert api.get_json()["error"]

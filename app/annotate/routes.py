@@ -123,7 +123,6 @@ def _pick_translation(
 
 def _report_url(corpus_name: str) -> str | None:
     """The report page lives in another blueprint that may not be installed."""
-    for endpoint in ("reports.corpus", "reports.report", "reports.show"):
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, corpus_name=corpus_name)
-    return None
+    if "reports.corpus" not in current_app.view_functions:
+        return None
+    return url_for("reports.corpus", corpus_name=corpus_name)

@@ -327,6 +327,8 @@
   };
   function adoptConflictVersion() { window.MtqaSave.adoptConflictVersion(); }
 
+  // From the JSON rather than the HTML: a textarea drops a leading newline.
+  postEdit.value = data.assessment.post_edit;
   sortSpans();
   renderMt();
   renderSpanList();

@@ -133,8 +133,9 @@
 
   // ---- actions and navigation ---------------------------------------------------
   async function finish(status) {
-    if (await save(status) && data.nextUrl) window.location.assign(data.nextUrl);
-    else if (state.status === status && !data.nextUrl) E.say("Saved. This is the last segment.", "ok");
+    if (!(await save(status))) return;
+    if (data.nextUrl) window.location.assign(data.nextUrl);
+    else E.say("Saved version " + state.version + ". This is the last segment of the document.", "ok");
   }
 
   async function go(url) {
