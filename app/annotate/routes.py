@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -59,7 +61,7 @@ def segment(doc_id: int, position: int) -> str:
     prev_pos = neighbour_position(db.session, document, position, system, forward=False)
     next_pos = neighbour_position(db.session, document, position, system, forward=True)
     n_annotatable, last_position = document_position_count(db.session, document)
-    system_arg = {"system": system} if system and len(translations) > 1 else {}
+    system_arg: dict[str, Any] = {"system": system} if system and len(translations) > 1 else {}
 
     def seg_url(pos: int | None) -> str | None:
         if pos is None:
