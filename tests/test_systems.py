@@ -5,17 +5,24 @@ bootstrap for BLEU/chrF/TER, the MQM permutation test, and the
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.significance import PairedTest
 
+from app import create_app
 from app.assessments import SpanData, get_or_create_assessment, save_assessment
 from app.extensions import db
+from app.ingest import import_path
 from app.models import Corpus, Document, Segment, Translation, User
 from app.scoring.significance import paired_permutation
 from app.scoring.systems import format_table, system_table
+from config import TestConfig
+from tests.conftest import PASSWORD, SHARED_DATA, make_user
 
 REFERENCES = [
     "Former internet employees are returning to the real world.",
@@ -182,3 +189,95 @@ def test_score_by_system_command(corpus: Corpus, runner) -> None:
     assert text.stdout.strip() == format_table(system_table(db.session, corpus)).strip()
     bad = runner.invoke(args=["score", "--corpus", "systems", "--by", "system", "--baseline", "x"])
     assert bad.exit_code == 1 and "no system named 'x'" in bad.output
+
+
+# -- the published WMT21 TED zh-en MQM table ------------------------------------
+
+TED_DIR = SHARED_DATA / "wmt-mqm-human-evaluation" / "ted" / "zhen"
+README = SHARED_DATA / "wmt-mqm-human-evaluation" / "README.md"
+#: The README and the avg file name the references differently from the TSV.
+TSV_NAME = {"ref.A": "ref", "ref.B": "refB", "ref-A": "ref", "ref-B": "refB"}
+
+
+def published_ted_zhen() -> dict[str, tuple[float, int]]:
+    """System → (MQM, rank) from the README's TED Chinese-to-English table."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## TED talks ##", 1)[1].split("### Chinese to English ###", 1)[1]
+    table = section.split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\S+) \| ([\d.]+)\((\d+)\) \|$", table, flags=re.M)
+    return {TSV_NAME.get(name, name): (float(score), int(rank)) for name, score, rank in rows}
+
+
+@pytest.fixture(scope="module")
+def ted() -> Iterator[tuple[Corpus, dict[int, str]]]:
+    """The TED zh-en annotations imported once into a fresh database."""
+    app = create_app(TestConfig)
+    with app.app_context():
+        db.create_all()
+        import_path(db.session, TED_DIR / "mqm_ted_zhen.tsv", fmt="wmt-mqm")
+        corpus = db.session.scalar(sa.select(Corpus).where(Corpus.name == "mqm_ted_zhen"))
+        seg_ids = {i: e for i, e in db.session.execute(sa.select(Segment.id, Segment.external_id))}
+        yield corpus, seg_ids
+        db.session.remove()
+        db.drop_all()
+
+
+def test_ted_zhen_reproduces_the_published_system_table(ted) -> None:
+    corpus, _seg_ids = ted
+    published = published_ted_zhen()
+    assert len(published) == 15
+    table = system_table(db.session, corpus)
+    ours = {row.name: row for row in table.systems}
+    assert set(ours) == set(published)
+    for name, (score, rank) in published.items():
+        assert ours[name].mqm.score == pytest.approx(score, abs=0.01), name
+        assert ours[name].rank == rank, name
+        assert ours[name].n_segments == 529
+    # Borderline is 2.4053, printed 2.40 upstream: within 0.01, not rounding.
+    assert ours["Borderline"].mqm.score == pytest.approx(2.4053, abs=1e-4)
+    # Ranked first, ref.B is better than every MT system beyond chance.
+    assert table.baseline == "refB"
+    assert all(r.versus_baseline["mqm"].p_value < 0.01 for r in table.systems[1:])
+
+
+def test_ted_zhen_segment_scores_equal_the_published_averages(ted) -> None:
+    corpus, seg_ids = ted
+    table = system_table(db.session, corpus)
+    ours = {(system, seg_ids[seg]): score for (system, seg), score in table.segment_mqm.items()}
+    published = {}
+    lines = (TED_DIR / "mqm_ted_zhen.avg_seg_scores.tsv").read_text(encoding="utf-8").splitlines()
+    for line in lines[1:]:
+        system, score, seg_id = line.split()
+        if score != "None":
+            published[(TSV_NAME.get(system, system), seg_id)] = -float(score)
+    assert len(published) == 15 * 529
+    assert ours.keys() == published.keys()
+    assert max(abs(ours[k] - published[k]) for k in published) < 1e-9
+
+
+def test_ted_zhen_source_errors_at_weight_zero(ted) -> None:
+    """Weighting 'Source error' 0 lowers the systems whose raters marked
+    source errors (NOTES.md: metricsystem3 2.9284, IIE-MT 1.9509)."""
+    corpus, _ = ted
+    rows = {r.name: r for r in system_table(db.session, corpus, source_error_weight=0).systems}
+    assert rows["metricsystem3"].mqm.score == pytest.approx(2.9284, abs=1e-4)
+    assert rows["IIE-MT"].mqm.score == pytest.approx(1.9509, abs=1e-4)
+
+
+def test_report_page_shows_the_system_table(corpus: Corpus, client) -> None:
+    assert client.get("/reports/systems/systems").status_code == 302  # login first
+    make_user("viewer")
+    client.post("/auth/login", data={"username": "viewer", "password": PASSWORD})
+    response = client.get("/reports/systems/systems?baseline=beta")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    table = system_table(db.session, corpus, baseline="beta")
+    assert '<strong id="baseline">beta</strong>' in body
+    for row in table.systems:
+        cells = re.search(rf'<tr id="system-{row.rank}">(.*?)</tr>', body, flags=re.S)
+        assert cells is not None and f"<td>{row.name}</td>" in cells.group(1)
+        assert f"{row.mqm.score:.2f}" in cells.group(1)
+        assert f"{row.metrics['bleu'].score:.2f}" in cells.group(1)
+    assert table.signatures["bleu"] in body
+    assert client.get("/reports/systems/systems?baseline=nope").status_code == 400
+    assert client.get("/reports/missing/systems").status_code == 404
