@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -49,7 +50,6 @@ KEYS: Final = (
 REQUIRED: Final = frozenset({"doc_id", "seg_id", "system", "target"})
 ERROR_KEYS: Final = ("start", "end", "side", "category", "severity", "note", "annotator")
 ASSESSMENT_KEYS: Final = ("annotator", "status", "post_edit", "time_spent", "keystrokes")
-SEGMENT_FIELDS: Final = ("paragraph", "kind", "annotatable", "external_id", "source")
 
 
 _NAMES: Final = {
@@ -59,6 +59,16 @@ _NAMES: Final = {
     "number": "a finite number",
     "list": "a list",
     "object": "an object",
+}
+
+
+_CHECKS: Final[dict[str, Callable[[Any], bool]]] = {
+    "str": lambda v: type(v) is str,
+    "int": lambda v: type(v) is int,
+    "bool": lambda v: type(v) is bool,
+    "number": lambda v: type(v) in (int, float) and math.isfinite(v),
+    "list": lambda v: type(v) is list,
+    "object": lambda v: type(v) is dict,
 }
 
 
@@ -75,16 +85,7 @@ class _Line:
     def check(self, value: Any, key: str, kind: str, *, null: bool = False) -> Any:
         if value is None and null:
             return None
-        ok = {
-            "str": isinstance(value, str),
-            "int": isinstance(value, int) and not isinstance(value, bool),
-            "bool": isinstance(value, bool),
-            "number": isinstance(value, int | float)
-            and not isinstance(value, bool)
-            and math.isfinite(value),
-            "list": isinstance(value, list),
-            "object": isinstance(value, dict),
-        }[kind]
+        ok = _CHECKS[kind](value)
         if not ok:
             expected = _NAMES[kind] + (" or null" if null else "")
             raise self.fail(f"{key!r} must be {expected}, not {json.dumps(value)[:60]}")
@@ -97,6 +98,8 @@ class _Line:
 
 
 def _assessments(obj: dict[str, Any], line: _Line) -> list[AssessmentRecord]:
+    if obj.get("assessments", []) == [] and obj.get("errors", []) == []:
+        return []  # the common case of a corpus not yet annotated, kept fast
     records: dict[str, AssessmentRecord] = {}
     for entry in line.check(obj.get("assessments", []), "assessments", "list"):
         line.check(entry, "assessments[]", "object")

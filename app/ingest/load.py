@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from app.errors import IngestError
-from app.ingest.bulk import corpus_rows, insert_rows
+from app.ingest.bulk import Inserter, corpus_rows, insert_all
 from app.ingest.load_work import load_work
 from app.ingest.records import Batch
 from app.ingest.registry import ImportOptions
@@ -35,6 +35,9 @@ from app.models.base import utcnow
 
 DEFAULT_SOURCE_LANG: Final = "und"
 DEFAULT_TARGET_LANG: Final = "en"
+SEGMENT_COLUMNS: Final = (
+    "document_id", "position", "paragraph", "kind", "annotatable", "source", "external_id",
+)  # fmt: skip
 
 
 def short(text: str | None) -> str:
@@ -143,7 +146,7 @@ class Loader:
             position += 1
             count.created += 1
         if rows:
-            insert_rows(self.session, Document, rows, force=True)
+            insert_all(self.session, Document, rows)
             existing = dict(self.session.execute(query).all())
         return existing
 
@@ -159,47 +162,41 @@ class Loader:
                 self.session, corpus_id, Segment, *keys, Segment.source
             ):
                 stored[(doc_id, position)] = (seg_id, source)
-        rows: list[dict[str, Any]] = []
+        inserter = Inserter(self.session, Segment, SEGMENT_COLUMNS)
         count = self.report.count("segments")
-        created = 0
         records = ((doc, seg) for doc in batch.documents for seg in doc.segments)
         seen: set[tuple[int, int]] = set()
         for doc, seg in self._bar(records, batch.segment_count(), "segments"):
             key = (doc_ids[doc.name], seg.position)
-            where = f"segment {doc.name}#{seg.position}"
             if key in seen:
-                raise IngestError(batch.path, seg.line, f"{where} appears twice")
+                raise IngestError(
+                    batch.path, seg.line, f"segment {doc.name}#{seg.position} appears twice"
+                )
             seen.add(key)
             if seg.kind not in SEGMENT_KINDS or seg.position < 1:
-                raise IngestError(batch.path, seg.line, f"{where}: bad kind or position")
+                raise IngestError(
+                    batch.path, seg.line, f"segment {doc.name}#{seg.position}: bad kind or position"
+                )
             old = stored.get(key)
             if old is not None:
                 if old[1] != seg.source:
                     raise IngestError(
                         batch.path,
                         seg.line,
-                        f"{where}: the stored source {short(old[1])} differs from the "
-                        f"file's {short(seg.source)}; an import never overwrites stored text",
+                        f"segment {doc.name}#{seg.position}: the stored source "
+                        f"{short(old[1])} differs from the file's {short(seg.source)}; "
+                        "an import never overwrites stored text",
                     )
                 count.present += 1
                 continue
-            rows.append(
-                {
-                    "document_id": key[0],
-                    "position": seg.position,
-                    "paragraph": seg.paragraph,
-                    "kind": seg.kind,
-                    "annotatable": seg.annotatable,
-                    "source": seg.source,
-                    "external_id": seg.external_id,
-                }
-            )
-            created += 1
-            insert_rows(self.session, Segment, rows)
+            inserter.add(
+                (key[0], seg.position, seg.paragraph, seg.kind, seg.annotatable, seg.source,
+                 seg.external_id)
+            )  # fmt: skip
+        created = inserter.flush()
         count.created += created
         by_id = {key: value[0] for key, value in stored.items()}
         if created:
-            insert_rows(self.session, Segment, rows, force=True)
             by_id = {(d, p): i for d, p, i in corpus_rows(self.session, corpus_id, Segment, *keys)}
         ids = {
             (doc.name, seg.position): by_id[(doc_ids[doc.name], seg.position)]
@@ -224,9 +221,8 @@ class Loader:
                 self.session, corpus_id, Translation, *keys, Translation.text
             ):
                 stored[(seg_id, system)] = (tr_id, text)
-        rows: list[dict[str, Any]] = []
+        inserter = Inserter(self.session, Translation, ("segment_id", "system", "text"))
         count = self.report.count("translations")
-        created = 0
         for doc in batch.documents:
             for seg in doc.segments:
                 seg_id = seg_ids[(doc.name, seg.position)]
@@ -243,13 +239,11 @@ class Loader:
                             )
                         count.present += 1
                         continue
-                    rows.append({"segment_id": seg_id, "system": tr.system, "text": tr.text})
-                    created += 1
-                    insert_rows(self.session, Translation, rows)
+                    inserter.add((seg_id, tr.system, tr.text))
+        created = inserter.flush()
         count.created += created
         ids = {key: value[0] for key, value in stored.items()}
         if created:
-            insert_rows(self.session, Translation, rows, force=True)
             ids = {
                 (s, y): i for s, y, i in corpus_rows(self.session, corpus_id, Translation, *keys)
             }

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.assessments import SpanData, validate_spans
 from app.errors import IngestError, MtqaError
-from app.ingest.bulk import corpus_rows, insert_rows
+from app.ingest.bulk import Inserter, corpus_rows, db_timestamp, insert_all
 from app.ingest.records import AssessmentRecord, Batch
 from app.ingest.report import ImportReport
 from app.models import STATUSES, Assessment, ErrorSpan, Revision, User
@@ -32,6 +32,17 @@ EARLIER: Final = timedelta(seconds=1)
 _SPAN_COLUMNS: Final = (
     ErrorSpan.start, ErrorSpan.end, ErrorSpan.side, ErrorSpan.category, ErrorSpan.severity,
     ErrorSpan.note,
+)  # fmt: skip
+
+ASSESSMENT_COLUMNS: Final = (
+    "translation_id", "annotator_id", "post_edit", "status", "version", "time_spent",
+    "keystrokes", "created_at", "updated_at",
+)  # fmt: skip
+SPAN_COLUMNS: Final = (
+    "assessment_id", "side", "start", "end", "category", "severity", "note", "created_at",
+)  # fmt: skip
+REVISION_COLUMNS: Final = (
+    "assessment_id", "version", "user_id", "post_edit", "status", "spans_json", "created_at",
 )  # fmt: skip
 
 SpanKey = tuple[Any, ...]
@@ -69,7 +80,7 @@ def user_ids(
              "created_at": now}
             for n in missing
         ]  # fmt: skip
-        insert_rows(session, User, rows, force=True)
+        insert_all(session, User, rows)
         report.users_created.extend(missing)
         for start in range(0, len(missing), 500):
             query = sa.select(User.username, User.id).where(
@@ -132,7 +143,8 @@ def load_work(
         for row in corpus_rows(session, corpus_id, Assessment, *keys, *values):
             stored[(row[0], row[1])] = tuple(row[2:])
     stored_spans: dict[int, Counter[SpanKey]] | None = None
-    rows: list[dict[str, Any]] = []
+    assessments = Inserter(session, Assessment, ASSESSMENT_COLUMNS)
+    latest, earlier = db_timestamp(session, now), db_timestamp(session, now - EARLIER)
     new: dict[tuple[int, int], _New] = {}
     count, span_count = report.count("assessments"), report.count("spans")
     for doc in batch.documents:
@@ -170,23 +182,13 @@ def load_work(
                             span_count.kept += len(spans)
                         continue
                     new[key] = _New(record.status, record.post_edit, spans)
-                    rows.append(
-                        {
-                            "translation_id": key[0],
-                            "annotator_id": key[1],
-                            "post_edit": record.post_edit,
-                            "status": record.status,
-                            "version": 1,
-                            "time_spent": record.time_spent,
-                            "keystrokes": record.keystrokes,
-                            "created_at": now,
-                            "updated_at": now if record.primary else now - EARLIER,
-                        }
-                    )
+                    assessments.add(
+                        (*key, record.post_edit, record.status, 1, record.time_spent,
+                         record.keystrokes, latest, latest if record.primary else earlier)
+                    )  # fmt: skip
                     count.created += 1
-                    insert_rows(session, Assessment, rows)
     if new:
-        insert_rows(session, Assessment, rows, force=True)
+        assessments.flush()
         ids = {(t, u): i for t, u, i in corpus_rows(session, corpus_id, Assessment, *keys)}
         _spans_and_revisions(session, ids, new, report, now)
 
@@ -200,38 +202,20 @@ def _spans_and_revisions(
 ) -> None:
     """Each new assessment's spans, and its first revision (version 1, by its
     annotator), so that the history of stored work is never empty."""
-    span_rows: list[dict[str, Any]] = []
-    revision_rows: list[dict[str, Any]] = []
+    spans = Inserter(session, ErrorSpan, SPAN_COLUMNS)
+    revisions = Inserter(session, Revision, REVISION_COLUMNS)
+    stamp = db_timestamp(session, now)
     for key, work in new.items():
         assessment_id = ids[key]
         # The order Assessment.spans loads them in (start, then id).
         ordered = sorted(work.spans, key=lambda s: s.start)
         for span in ordered:
-            span_rows.append(
-                {
-                    "assessment_id": assessment_id,
-                    "side": span.side,
-                    "start": span.start,
-                    "end": span.end,
-                    "category": span.category,
-                    "severity": span.severity,
-                    "note": span.note,
-                    "created_at": now,
-                }
-            )
-            insert_rows(session, ErrorSpan, span_rows)
+            spans.add(
+                (assessment_id, span.side, span.start, span.end, span.category, span.severity,
+                 span.note, stamp)
+            )  # fmt: skip
         report.count("spans").created += len(ordered)
-        revision_rows.append(
-            {
-                "assessment_id": assessment_id,
-                "version": 1,
-                "user_id": key[1],
-                "post_edit": work.post_edit,
-                "status": work.status,
-                "spans_json": json.dumps([s.as_dict() for s in ordered], ensure_ascii=False),
-                "created_at": now,
-            }
-        )
-        insert_rows(session, Revision, revision_rows)
-    insert_rows(session, ErrorSpan, span_rows, force=True)
-    insert_rows(session, Revision, revision_rows, force=True)
+        history = json.dumps([s.as_dict() for s in ordered], ensure_ascii=False)
+        revisions.add((assessment_id, 1, key[1], work.post_edit, work.status, history, stamp))
+    spans.flush()
+    revisions.flush()
