@@ -1,0 +1,281 @@
+# ruff: noqa: RUF001  (CJK punctuation in the test corpus is intended)
+"""Round trips of the interchange formats (TSV, CSV, XLIFF 1.2 and 2.0, TMX,
+parallel text), in the manner of translate-toolkit's storage tests: one base
+class holds the tests, one subclass per format says what the format carries.
+
+For every format: a corpus exported, imported into an empty database and
+exported again gives byte-identical files; the imported rows equal the
+original's rows as far as the format carries them; importing the second
+export gives the same rows again. A malformed file is refused with its name,
+line and problem, and leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+import sqlalchemy as sa
+
+from app.errors import IngestError
+from app.export import export_corpus
+from app.export import tsv as _tsv_writer  # noqa: F401
+from app.extensions import db
+from app.ingest import import_path
+from app.ingest import tsv as _tsv
+from app.models import Assessment, Corpus, Document, Segment, Translation, User
+from app.scoring.report import finished_pairs
+
+MODELS = (Document, Segment, Translation, Assessment)
+#: Text that XML, CSV quoting, TSV escaping and code-point offsets get wrong.
+TRICKY = 'tab\there, "quoted", a\\b, <b>&amp;</b>\nsecond line  two  spaces 👩🏽‍💻 e\u0301'
+
+
+def _line(doc, seg, system, source, target, assessments=(), kind="body", paragraph=0):
+    return {
+        "doc_id": doc,
+        "seg_id": seg,
+        "paragraph": paragraph,
+        "kind": kind,
+        "system": system,
+        "source": source,
+        "target": target,
+        "assessments": [
+            {"annotator": a, "status": s, "post_edit": p, "time_spent": 0.0, "keystrokes": 0}
+            for a, s, p in assessments
+        ],
+    }
+
+
+CORPUS_LINES = [
+    _line(
+        "新闻-1",
+        1,
+        "sys-a",
+        "前互联网员工，回到现实世界",
+        "Former Internet employees, back to reality",
+        [("ann", "done", "Former internet employees return to the real world")],
+        kind="title",
+    ),
+    _line(
+        "新闻-1",
+        1,
+        "sys-b",
+        "前互联网员工，回到现实世界",
+        "Ex-internet staff back to real world 🌏",
+        [("ann", "draft", "Ex-internet staff, back in the real world")],
+        kind="title",
+    ),
+    _line(
+        "新闻-1",
+        2,
+        "sys-a",
+        "王可乐在大厂工作了五年。",
+        "Wang Cola worked in a big factory for five years.",
+        [
+            ("ann", "done", "Wang Kele worked at a big tech firm for five years."),
+            ("bob", "no_errors", "Wang Cola worked in a big factory for five years."),
+            ("cy", "done", TRICKY),
+        ],
+        paragraph=1,
+    ),
+    _line(
+        "新闻-1",
+        2,
+        "sys-b",
+        "王可乐在大厂工作了五年。",
+        TRICKY,
+        [
+            ("bob", "done", "Wang Kele spent five years at a tech giant. 😀"),
+            ("ann", "done", "Wang Kele worked five years at a major tech company."),
+        ],
+        paragraph=1,
+    ),
+    _line("新闻-1", 3, "sys-a", "B站", "station B", paragraph=2),
+    _line("新闻-1", 4, "sys-a", "来源：晚点LatePost", "Source: LatePost", kind="meta", paragraph=3),
+    _line("doc,2", 1, "sys-a", "人类久化", "Human Jiuhua", [("bob", "no_errors", "Human Jiuhua")]),
+    _line(
+        "doc,2",
+        3,
+        "sys-a",
+        "他说：“是的。”",
+        'He said: "Yes."',
+        [("ann", "done", "She said: “Yes.”")],
+    ),
+]
+
+
+def write_corpus(tmp_path: Path) -> Path:
+    path = tmp_path / "news.jsonl"
+    path.write_text(
+        "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in CORPUS_LINES),
+        encoding="utf-8",
+    )
+    path.with_name("news.meta.json").write_text(
+        json.dumps({"corpus": {"name": "news", "source_lang": "zh", "target_lang": "en"}}),
+        encoding="utf-8",
+    )
+    return path
+
+
+def fresh_database() -> None:
+    db.session.remove()
+    db.drop_all()
+    db.create_all()
+
+
+def counts() -> dict[str, int]:
+    return {
+        m.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(m)) or 0
+        for m in MODELS
+    }
+
+
+def the_corpus() -> Corpus:
+    corpora = db.session.scalars(sa.select(Corpus)).all()
+    assert len(corpora) == 1
+    return corpora[0]
+
+
+def snapshot() -> list[dict[str, Any]]:
+    """Every translation with its segment, its annotators' work and its
+    reference, as plain data in export order."""
+    corpus = the_corpus()
+    references = {p.translation_id: p.reference for p in finished_pairs(db.session, corpus)}
+    rows = db.session.execute(
+        sa.select(Translation, Segment, Document.name)
+        .join(Segment, Translation.segment_id == Segment.id)
+        .join(Document, Segment.document_id == Document.id)
+        .order_by(Document.position, Segment.position, Translation.system)
+    ).all()
+    result = []
+    for translation, segment, doc in rows:
+        work = db.session.execute(
+            sa.select(User.username, Assessment.status, Assessment.post_edit)
+            .join(User, Assessment.annotator_id == User.id)
+            .where(Assessment.translation_id == translation.id)
+        ).all()
+        result.append(
+            {
+                "doc": doc,
+                "position": segment.position,
+                "paragraph": segment.paragraph,
+                "kind": segment.kind,
+                "annotatable": segment.annotatable,
+                "source": segment.source,
+                "system": translation.system,
+                "mt": translation.text,
+                "work": {name: (status, post_edit) for name, status, post_edit in work},
+                "reference": references.get(translation.id),
+            }
+        )
+    return result
+
+
+class FormatRoundTrip:
+    """One subclass per format. `writer`/`reader` are registry names."""
+
+    writer: ClassVar[str]
+    reader: ClassVar[str]
+    #: File (or directory) name the export is written to.
+    output: ClassVar[str]
+    #: (file content, expected line or None, words the message must contain)
+    malformed: ClassVar[list[tuple[str, int | None, str]]] = []
+
+    def carried(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows as this format carries them (what an import gives back)."""
+        return rows
+
+    def import_file(self, path: Path) -> Path:
+        """What to hand to `import_path` for an export written to `path`."""
+        return path
+
+    def export(self, path: Path) -> list[Path]:
+        return export_corpus(db.session, the_corpus(), self.writer, path)
+
+    def load(self, path: Path):
+        return import_path(db.session, self.import_file(path), fmt=self.reader)
+
+    def test_export_import_export_is_byte_identical(self, app, tmp_path):
+        import_path(db.session, write_corpus(tmp_path))
+        original = snapshot()
+        first = self.export(tmp_path / "one" / self.output)
+        fresh_database()
+        self.load(tmp_path / "one" / self.output)
+        imported = snapshot()
+        assert imported == self.carried(original)
+        second = self.export(tmp_path / "two" / self.output)
+        assert [p.name for p in first] == [p.name for p in second]
+        for a, b in zip(first, second, strict=True):
+            assert a.read_bytes() == b.read_bytes(), a.name
+        # import -> export -> import: the same rows again.
+        fresh_database()
+        self.load(tmp_path / "two" / self.output)
+        assert snapshot() == imported
+        # And importing the same file once more changes nothing.
+        again = self.load(tmp_path / "two" / self.output)
+        assert "nothing new" in again.summary()
+
+    @pytest.mark.parametrize("case", range(8))
+    def test_malformed_file_names_file_and_line_and_writes_nothing(self, app, tmp_path, case):
+        if case >= len(self.malformed):
+            pytest.skip("no such case for this format")
+        content, line, words = self.malformed[case]
+        import_path(db.session, write_corpus(tmp_path))
+        before = counts()
+        path = tmp_path / "bad" / self.output
+        self.write_malformed(path, content)
+        with pytest.raises(IngestError) as caught:
+            self.load(path)
+        assert caught.value.line == line
+        assert Path(caught.value.path).name in str(caught.value)
+        assert words in caught.value.message
+        assert counts() == before
+
+    def write_malformed(self, path: Path, content: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+
+
+def _tsv_row(*cells: str) -> str:
+    return "\t".join(cells) + "\n"
+
+
+TSV_HEADER = _tsv_row(*_tsv.COLUMNS)
+
+
+class TestTsv(FormatRoundTrip):
+    writer = reader = "tsv"
+    output = "news.tsv"
+    malformed: ClassVar = [
+        (_tsv_row("doc_id", "seg", "target"), 1, "unknown column(s) ['seg']"),
+        (_tsv_row("doc_id", "target"), 1, "lacks the required column(s) ['seg_id']"),
+        (TSV_HEADER + _tsv_row("d", "1", "s", "", "mt", "", "pending", "", "0", "body")
+         + _tsv_row("d", "2", "s", "", "mt"), 3, "5 fields, but the header names 10"),
+        (TSV_HEADER + _tsv_row("d", "x", "s", "", "mt", "", "pending", "", "0", "body"), 2,
+         "seg_id must be an integer"),
+        (TSV_HEADER + _tsv_row("d", "1", "s", "", "C:\\Users", "", "pending", "", "0", "body"), 2,
+         "unknown escape"),
+        (TSV_HEADER + _tsv_row("d", "1", "s", "", "mt", "ok", "finished", "ann", "0", "body"), 2,
+         "status 'finished'"),
+        (TSV_HEADER + _tsv_row("d", "1", "s", "", "mt", "ok", "done", "ann", "0", "body")
+         + _tsv_row("d", "1", "s", "", "other mt", "ok", "done", "bob", "0", "body"), 3,
+         "differs from \"mt\" at line 2"),
+    ]  # fmt: skip
+
+    def carried(self, rows):
+        return rows
+
+
+class TestCsv(TestTsv):
+    writer = reader = "csv"
+    output = "news.csv"
+    malformed: ClassVar = [
+        ("doc_id,seg,target\n", 1, "unknown column(s) ['seg']"),
+        ("doc_id,seg_id,target\nd,1,mt\nd,2\n", 3, "2 fields, but the header names 3"),
+        ('doc_id,seg_id,target\nd,1,"a\nb"\nd,x,mt\n', 4, "seg_id must be an integer"),
+        ('doc_id,seg_id,target\nd,1,"unclosed\n', 2, "bad CSV"),
+        ("doc_id,seg_id,target,kind\nd,1,mt,body\nd,1,mt,title\n", 3, 'has kind "title" here'),
+    ]
