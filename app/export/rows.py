@@ -106,12 +106,15 @@ def _assessments(session: Session, ids: list[int]) -> dict[int, list[AssessmentR
         )
         .join(User, Assessment.annotator_id == User.id)
         .where(Assessment.translation_id.in_(ids))
-        .order_by(Assessment.translation_id, User.username)
     )
     for tr_id, *values in session.execute(stmt):
         row = AssessmentRow(*values)
         by_translation.setdefault(tr_id, []).append(row)
         by_id[row.id] = row
+    for rows in by_translation.values():
+        # By code point, not by the database's collation, so that SQLite and
+        # PostgreSQL write the same bytes.
+        rows.sort(key=lambda a: a.annotator)
     if by_id:
         spans = (
             sa.select(

@@ -8,9 +8,11 @@ directory leaves the database as it was.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from sqlalchemy.orm import Session
+from tqdm import tqdm
 
 from app.ingest import jsonl, text, wmt_mqm  # noqa: F401  (registers the readers)
 from app.ingest.load import Loader
@@ -40,6 +42,8 @@ def import_path(
     try:
         loader = Loader(session, options, report, progress)
         for file_path, reader in chosen:
+            if progress:
+                tqdm.write(f"reading {file_path}", file=sys.stderr)
             batch = reader.read(file_path, options)
             loader.load(batch)
             report.files.append(str(file_path))
