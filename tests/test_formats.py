@@ -22,9 +22,11 @@ import sqlalchemy as sa
 from app.errors import IngestError
 from app.export import export_corpus
 from app.export import tsv as _tsv_writer  # noqa: F401
+from app.export import xliff as _xliff_writer  # noqa: F401
 from app.extensions import db
 from app.ingest import import_path
 from app.ingest import tsv as _tsv
+from app.ingest import xliff as _xliff  # noqa: F401
 from app.models import Assessment, Corpus, Document, Segment, Translation, User
 from app.scoring.report import finished_pairs
 
@@ -174,6 +176,13 @@ def snapshot() -> list[dict[str, Any]]:
     return result
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each format's own table of malformed files."""
+    if "malformed_case" in metafunc.fixturenames:
+        cases = metafunc.cls.malformed
+        metafunc.parametrize("malformed_case", cases, ids=[c[2][:30] for c in cases])
+
+
 class FormatRoundTrip:
     """One subclass per format. `writer`/`reader` are registry names."""
 
@@ -218,11 +227,10 @@ class FormatRoundTrip:
         again = self.load(tmp_path / "two" / self.output)
         assert "nothing new" in again.summary()
 
-    @pytest.mark.parametrize("case", range(8))
-    def test_malformed_file_names_file_and_line_and_writes_nothing(self, app, tmp_path, case):
-        if case >= len(self.malformed):
-            pytest.skip("no such case for this format")
-        content, line, words = self.malformed[case]
+    def test_malformed_file_names_file_and_line_and_writes_nothing(
+        self, app, tmp_path, malformed_case
+    ):
+        content, line, words = malformed_case
         import_path(db.session, write_corpus(tmp_path))
         before = counts()
         path = tmp_path / "bad" / self.output
@@ -279,3 +287,92 @@ class TestCsv(TestTsv):
         ('doc_id,seg_id,target\nd,1,"unclosed\n', 2, "bad CSV"),
         ("doc_id,seg_id,target,kind\nd,1,mt,body\nd,1,mt,title\n", 3, 'has kind "title" here'),
     ]
+
+
+def one_assessment(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows as a one-target format carries them: only the assessment that
+    gives the reference, else the only draft."""
+    result = []
+    for row in rows:
+        work = row["work"]
+        finished = {
+            name: w
+            for name, w in work.items()
+            if w[0] in ("done", "no_errors") and w[1] == row["reference"]
+        }
+        if finished:
+            assert len(finished) == 1, "the test corpus keeps references unambiguous"
+            work = finished
+        else:
+            assert len(work) <= 1, "the test corpus has at most one draft per translation"
+        result.append(row | {"work": work})
+    return result
+
+
+XLIFF_12 = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
+  <file original="d" source-language="zh" target-language="en" datatype="plaintext">
+    <body>
+{units}
+    </body>
+  </file>
+</xliff>
+"""
+
+
+class TestXliff12(FormatRoundTrip):
+    writer = reader = "xliff"
+    output = "news.xlf"
+    malformed: ClassVar = [
+        (XLIFF_12.format(units='      <trans-unit id="1"><source>a</source><target>b</target>'),
+         6, "Opening and ending tag mismatch"),
+        (XLIFF_12.format(units='      <trans-unit id="1"><source>源</source></trans-unit>'), 5,
+         "neither a target nor an MT alternative"),
+        (XLIFF_12.format(units='      <trans-unit id="1"><source>a</source><target>b</target>'
+                               '</trans-unit>\n      <trans-unit id="1"><source>a</source>'
+                               '<target>c</target></trans-unit>'), 6, "system 'mt' twice"),
+        (XLIFF_12.format(units='      <trans-unit id="1" xmlns:m="urn:x-mtqa" m:paragraph="x">'
+                               '<source>a</source><target>b</target></trans-unit>'), 5,
+         "paragraph must be an integer"),
+        ("<tmx version='1.4'><body/></tmx>", 1, "not a known format"),
+    ]  # fmt: skip
+
+    def carried(self, rows):
+        return one_assessment(rows)
+
+    def test_a_file_from_another_tool_reads_as_source_and_mt(self, app, tmp_path):
+        path = tmp_path / "tool.xlf"
+        units = (
+            '<trans-unit id="a7"><source>王可乐</source><target>Wang Cola</target></trans-unit>'
+            '<trans-unit id="b2"><source>大厂</source><target state="final">big tech</target>'
+            '<alt-trans origin="mt:deepl"><target>big factory</target></alt-trans></trans-unit>'
+        )
+        path.write_text(XLIFF_12.format(units=units), encoding="utf-8")
+        import_path(db.session, path)
+        rows = snapshot()
+        assert [(r["doc"], r["position"], r["source"], r["system"], r["mt"]) for r in rows] == [
+            ("d", 1, "王可乐", "mt", "Wang Cola"),
+            ("d", 2, "大厂", "deepl", "big factory"),
+        ]
+        assert rows[0]["work"] == {}
+        assert rows[1]["work"] == {"reference": ("done", "big tech")}
+        assert rows[1]["reference"] == "big tech"
+        external = db.session.scalars(sa.select(Segment.external_id).order_by(Segment.position))
+        assert list(external) == ["a7", "b2"]
+
+
+class TestXliff20(FormatRoundTrip):
+    writer = reader = "xliff2"
+    output = "news.xlf"
+    malformed: ClassVar = [
+        ('<xliff version="2.0" xmlns="urn:oasis:names:tc:xliff:document:2.0" srcLang="zh">\n'
+         '<file id="f1"><unit id="1"><segment><source>a</source></segment></unit>\n</xliff>\n',
+         3, "malformed XML"),
+        ('<xliff version="2.0" xmlns="urn:oasis:names:tc:xliff:document:2.0" srcLang="zh">\n'
+         '<file id="f1">\n<unit id="1"><segment><source>a</source></segment></unit>'
+         '</file></xliff>\n', 3, "neither a target nor an MT alternative"),
+        (XLIFF_12.format(units=""), 1, "not 2.x"),
+    ]  # fmt: skip
+
+    def carried(self, rows):
+        return one_assessment(rows)
