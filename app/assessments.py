@@ -115,6 +115,7 @@ def save_assessment(
     if base_version != assessment.version:
         raise StaleVersionError(assessment)
     translation = assessment.translation
+    was_finished = assessment.finished
     if spans is not None:
         checked = validate_spans(spans, translation.text, translation.segment.source)
         assessment.spans.clear()
@@ -149,4 +150,9 @@ def save_assessment(
         )
     )
     session.flush()
+    if was_finished or assessment.finished:
+        # Imported here: scoring reads SpanData from this module.
+        from app.scoring.incremental import refresh_segment_stats
+
+        refresh_segment_stats(session, translation)
     return assessment

@@ -162,6 +162,36 @@ def agreement_command(corpus_name: str, as_json: bool) -> None:
         click.echo(format_agreement(report))
 
 
+@bp.cli.group("corpus")
+def corpus_group() -> None:
+    """Corpus settings."""
+
+
+@corpus_group.command("set")
+@click.argument("name")
+@click.option(
+    "--script-normalisation",
+    help="opencc conversion applied to MT and post-edit before scoring a Chinese target "
+    "(none, t2s, s2t, tw2s, s2tw, hk2s, s2hk, t2tw, ...).",
+)
+@reports_errors
+def corpus_set(name: str, script_normalisation: str | None) -> None:
+    """Change corpus NAME's settings; its stored segment statistics are
+    recomputed so that the scores follow."""
+    from app.chinese import check_conversion
+    from app.scoring.incremental import rebuild_stats
+
+    corpus = corpus_by_name(name)
+    if script_normalisation is not None:
+        corpus.script_normalisation = check_conversion(script_normalisation)
+    count = rebuild_stats(db.session, corpus, progress=True)
+    db.session.commit()
+    click.echo(
+        f"corpus {corpus.name!r}: script normalisation {corpus.script_normalisation}; "
+        f"statistics of {count} finished segments recomputed"
+    )
+
+
 @bp.cli.group("users")
 def users_group() -> None:
     """Manage user accounts."""

@@ -16,6 +16,7 @@ from app.models.corpus import (
     Segment,
     Translation,
 )
+from app.models.stats import SegmentStats
 from app.models.user import ROLES, User
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "ErrorSpan",
     "Revision",
     "Segment",
+    "SegmentStats",
     "Translation",
     "User",
 ]

@@ -13,6 +13,7 @@ never scored.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Generator
 from dataclasses import dataclass, field
 
@@ -244,29 +245,46 @@ def corpus_report(
 ) -> CorpusReport:
     """Score every finished pair of the corpus: sacrebleu metrics against the
     references, MQM from the spans. `normalise` is applied to hypothesis and
-    reference before the metrics see them (Chinese script normalisation)."""
+    reference before the metrics see them (Chinese script normalisation);
+    by default the corpus's own (`app.chinese.normaliser_for`).
+
+    When the corpus's stored statistics are fresh (`app.scoring.incremental`)
+    no text is rescored: segment scores come from the stored rows and the
+    corpus and system scores from SUM queries over them. A pair whose row is
+    missing or stale is scored from its text, and then the corpus scores
+    are the sums made here."""
+    # Imported here: the incremental scores build on this module.
+    from app.chinese import normaliser_for
+    from app.scoring import incremental
+
+    stored = normalise is None and incremental.usable(session, corpus, metrics)
+    if normalise is None:
+        normalise = normaliser_for(corpus)
     tokenize = tokenizer_for(corpus.target_lang)
     whole = _Accumulator(tokenize, metrics)
     by_system: dict[str, _Accumulator] = {}
     segment_scores: dict[int, dict[str, float | None]] = {}
     pairs = finished_pairs(session, corpus)
     total = count_finished(session, corpus) if progress else None
+    lookup = incremental.StoredStatistics(session, corpus, metrics)
+    stream = lookup.attach(pairs) if stored else ((pair, None) for pair in pairs)
     with tqdm(
-        pairs, total=total, disable=not progress, desc="scoring", unit="seg", leave=False
+        stream, total=total, disable=not progress, desc="scoring", unit="seg", leave=False
     ) as bar:
-        for pair in bar:
+        for pair, stats in bar:
             system = by_system.get(pair.system)
             if system is None:
                 system = by_system[pair.system] = _Accumulator(tokenize, metrics)
             scores: dict[str, float | None] = dict.fromkeys(metrics)
             if pair.reference is not None:
-                stats = segment_statistics(
-                    pair.hypothesis,
-                    pair.reference,
-                    tokenize=tokenize,
-                    normalise=normalise,
-                    metrics=metrics,
-                )
+                if stats is None:
+                    stats = segment_statistics(
+                        pair.hypothesis,
+                        pair.reference,
+                        tokenize=tokenize,
+                        normalise=normalise,
+                        metrics=metrics,
+                    )
                 whole.scorer.add_statistics(stats)
                 system.scorer.add_statistics(stats)
                 scores.update(segment_scores_of(stats))
@@ -274,18 +292,29 @@ def corpus_report(
             scores["mqm"] = whole.tally.add(pair.spans, words)
             system.tally.add(pair.spans, words)
             segment_scores[pair.translation_id] = scores
+    results = whole.scorer.results()
+    systems = [acc.summary(name) for name, acc in sorted(by_system.items())]
+    if stored and not lookup.misses:
+        results = incremental.corpus_scores_from_db(session, corpus).select(metrics)
+        from_db = incremental.system_scores_from_db(session, corpus)
+        systems = [
+            dataclasses.replace(s, metrics=from_db[s.name].select(metrics))
+            if s.name in from_db
+            else s
+            for s in systems
+        ]
     return CorpusReport(
         corpus=CorpusInfo(corpus.name, corpus.source_lang, corpus.target_lang),
         n_segments=whole.tally.segments,
         n_total=count_annotatable(session, corpus),
         n_scored=whole.scorer.count,
         n_words=whole.tally.words,
-        metrics=whole.scorer.results(),
+        metrics=results,
         mqm=whole.tally.mean,
         mqm_per_100_words=whole.tally.per_100_words,
         errors=dict(whole.tally.errors),
         segment_scores=segment_scores,
-        systems=[acc.summary(name) for name, acc in sorted(by_system.items())],
+        systems=systems,
     )
 
 
