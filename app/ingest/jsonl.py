@@ -62,6 +62,7 @@ _NAMES: Final = {
 }
 
 
+_ALLOWED: Final = {keys: frozenset(keys) for keys in (KEYS, ERROR_KEYS, ASSESSMENT_KEYS)}
 _CHECKS: Final[dict[str, Callable[[Any], bool]]] = {
     "str": lambda v: type(v) is str,
     "int": lambda v: type(v) is int,
@@ -92,6 +93,8 @@ class _Line:
         return value
 
     def keys(self, obj: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
+        if obj.keys() <= _ALLOWED[allowed]:
+            return
         unknown = sorted(set(obj) - set(allowed))
         if unknown:
             raise self.fail(f"unknown key(s) {unknown} in {where}; expected {list(allowed)}")
@@ -172,7 +175,7 @@ def _parse(text: str, line: _Line) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise line.fail("expected a JSON object per line")
     line.keys(obj, KEYS, "the line")
-    missing = sorted(REQUIRED - set(obj))
+    missing = sorted(REQUIRED - obj.keys())
     if missing:
         raise line.fail(f"missing key(s) {missing}")
     return obj
