@@ -19,16 +19,19 @@ from typing import Any, ClassVar
 import pytest
 import sqlalchemy as sa
 
-from app.errors import IngestError
+from app.errors import ExportError, IngestError
 from app.export import export_corpus
+from app.export import tmx as _tmx_writer  # noqa: F401
 from app.export import tsv as _tsv_writer  # noqa: F401
 from app.export import xliff as _xliff_writer  # noqa: F401
 from app.extensions import db
 from app.ingest import import_path
+from app.ingest import tmx as _tmx  # noqa: F401
 from app.ingest import tsv as _tsv
 from app.ingest import xliff as _xliff  # noqa: F401
 from app.models import Assessment, Corpus, Document, Segment, Translation, User
 from app.scoring.report import finished_pairs
+from tests.conftest import SEED_TEXT
 
 MODELS = (Document, Segment, Translation, Assessment)
 #: Text that XML, CSV quoting, TSV escaping and code-point offsets get wrong.
@@ -376,3 +379,77 @@ class TestXliff20(FormatRoundTrip):
 
     def carried(self, rows):
         return one_assessment(rows)
+
+
+def finished_only(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows as a memory of finished pairs carries them."""
+    return [r for r in one_assessment(rows) if r["reference"] is not None]
+
+
+TMX = """<?xml version="1.0" encoding="UTF-8"?>
+<tmx version="1.4">
+  <header creationtool="x" creationtoolversion="1" segtype="sentence" o-tmf="x"
+          adminlang="en" srclang="zh" datatype="plaintext"/>
+  <body>
+{units}
+  </body>
+</tmx>
+"""
+
+
+class TestTmx(FormatRoundTrip):
+    writer = reader = "tmx"
+    output = "news.tmx"
+    malformed: ClassVar = [
+        (TMX.format(units="<tu><tuv xml:lang='zh'><seg>a</seg></tuv>"), 7,
+         "mismatch: tu line 6"),
+        (TMX.format(units="    <tu><tuv xml:lang='zh'><seg>a</seg></tuv></tu>"), 6,
+         "found 1 and 0"),
+        (TMX.format(units="    <tu><prop type='x-seg'>two</prop><tuv xml:lang='zh'><seg>a</seg>"
+                          "</tuv><tuv xml:lang='en'><seg>b</seg></tuv></tu>"), 6,
+         "x-seg must be an integer"),
+        (TMX.format(units="    <tu><prop type='x-mt'>m</prop><prop type='x-status'>draft</prop>"
+                          "<tuv xml:lang='zh'><seg>a</seg></tuv><tuv xml:lang='en'><seg>b</seg>"
+                          "</tuv></tu>"), 6, "x-status 'draft'"),
+    ]  # fmt: skip
+
+    def carried(self, rows):
+        return finished_only(rows)
+
+    def test_a_corpus_without_source_is_refused(self, app, tmp_path):
+        import_path(db.session, SEED_TEXT)
+        corpus = the_corpus()
+        translation = db.session.scalars(sa.select(Translation).join(Segment)).first()
+        user = User(username="ann", role="annotator")
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(
+            Assessment(
+                translation_id=translation.id,
+                annotator_id=user.id,
+                status="done",
+                post_edit="fixed",
+            )
+        )
+        db.session.commit()
+        with pytest.raises(ExportError, match=r"1 finished segment.* no source text"):
+            export_corpus(db.session, corpus, "tmx", tmp_path / "seed.tmx")
+        assert not (tmp_path / "seed.tmx").exists()
+
+    def test_a_memory_from_another_tool_reads_as_source_and_mt(self, app, tmp_path):
+        path = tmp_path / "memory.tmx"
+        units = (
+            "<tu><tuv xml:lang='zh'><seg>大厂</seg></tuv><tuv xml:lang='en'><seg>big tech</seg>"
+            "</tuv></tu><tu><tuv xml:lang='en'><seg>B station</seg></tuv>"
+            "<tuv xml:lang='zh'><seg>B站</seg></tuv></tu>"
+        )
+        path.write_text(TMX.format(units=units), encoding="utf-8")
+        import_path(db.session, path)
+        assert the_corpus().source_lang == "zh"
+        assert the_corpus().target_lang == "en"
+        rows = snapshot()
+        assert [(r["doc"], r["position"], r["source"], r["system"], r["mt"]) for r in rows] == [
+            ("memory", 1, "大厂", "tm", "big tech"),
+            ("memory", 2, "B站", "tm", "B station"),
+        ]
+        assert all(r["work"] == {} for r in rows)

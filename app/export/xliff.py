@@ -78,7 +78,7 @@ def carried(row: TranslationRow) -> AssessmentRow | None:
     return max(row.assessments, key=lambda a: (a.updated_at, a.id))
 
 
-def _checked(row: TranslationRow, *texts: str | None) -> None:
+def checked_xml_text(row: TranslationRow, *texts: str | None) -> None:
     for text in texts:
         if text is not None and _NOT_XML.search(text):
             raise ExportError(
@@ -168,7 +168,7 @@ def _write(
     files: dict[tuple[str, str], Any] = {}
     for row in _rows(session, corpus, progress):
         assessment = carried(row)
-        _checked(row, row.source, row.target, assessment.post_edit if assessment else None)
+        checked_xml_text(row, row.source, row.target, assessment.post_edit if assessment else None)
         key = (row.doc_id, row.system)
         if key not in files:
             files[key] = new_file(len(files) + 1, row.doc_id)
