@@ -107,8 +107,10 @@ def _assessments(session: Session, ids: list[int]) -> dict[int, list[AssessmentR
         .join(User, Assessment.annotator_id == User.id)
         .where(Assessment.translation_id.in_(ids))
     )
-    for tr_id, *values in session.execute(stmt):
-        row = AssessmentRow(*values)
+    for tr_id, a_id, name, status, post_edit, time_spent, keystrokes, updated in session.execute(
+        stmt
+    ):
+        row = AssessmentRow(a_id, name, status, post_edit, time_spent, keystrokes, updated)
         by_translation.setdefault(tr_id, []).append(row)
         by_id[row.id] = row
     for rows in by_translation.values():
@@ -130,8 +132,11 @@ def _assessments(session: Session, ids: list[int]) -> dict[int, list[AssessmentR
             .where(ErrorSpan.assessment_id.in_(list(by_id)))
             .order_by(ErrorSpan.assessment_id, ErrorSpan.start, ErrorSpan.end, ErrorSpan.id)
         )
-        for assessment_id, *values in session.execute(spans):
-            by_id[assessment_id].spans.append(SpanRow(*values))
+        for assessment_id, start, end, side, category, severity, note, span_id in session.execute(
+            spans
+        ):
+            span = SpanRow(start, end, side, category, severity, note, span_id)
+            by_id[assessment_id].spans.append(span)
     return by_translation
 
 
@@ -156,15 +161,21 @@ def translation_rows(session: Session, corpus: Corpus) -> Iterator[TranslationRo
         .execution_options(yield_per=BATCH_SIZE)
     )
     pairs = finished_pairs(session, corpus)
-    pair = next(pairs, None)
-    for partition in session.execute(stmt).partitions():
-        work = _assessments(session, [row[0] for row in partition])
-        for values in partition:
-            row = TranslationRow(*values, assessments=work.get(values[0], []))
-            if pair is not None and pair.translation_id == row.translation_id:
-                row.pair = pair
-                pair = next(pairs, None)
-            yield row
+    try:
+        pair = next(pairs, None)
+        for partition in session.execute(stmt).partitions():
+            work = _assessments(session, [values[0] for values in partition])
+            for tr_id, doc, pos, par, kind, annotatable, ext, system, source, mt in partition:
+                row = TranslationRow(
+                    tr_id, doc, pos, par, kind, annotatable, ext, system, source, mt,
+                    assessments=work.get(tr_id, []),
+                )  # fmt: skip
+                if pair is not None and pair.translation_id == tr_id:
+                    row.pair = pair
+                    pair = next(pairs, None)
+                yield row
+    finally:
+        pairs.close()
     if pair is not None:
         raise ExportError(
             f"translation {pair.translation_id} has a reference but was not exported in "

@@ -8,6 +8,7 @@ parameter processing, constant memory per chunk.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Final
 
@@ -40,12 +41,12 @@ _JOINS: Final[dict[type, tuple[tuple[type, Any], ...]]] = {
 }
 
 
-def corpus_rows(session: Session, corpus_id: int, table: type, *columns: Any) -> sa.Result[Any]:
+def corpus_rows(session: Session, corpus_id: int, table: type, *columns: Any) -> Iterator[Any]:
     """`columns` of every row of `table` in the corpus, in one query."""
     query = sa.select(*columns)
     for target, on in _JOINS[table]:
         query = query.join(target, on)
-    return session.execute(query.where(Document.corpus_id == corpus_id))
+    return iter(session.execute(query.where(Document.corpus_id == corpus_id)))
 
 
 class Inserter:

@@ -62,7 +62,9 @@ _NAMES: Final = {
 }
 
 
-_ALLOWED: Final = {keys: frozenset(keys) for keys in (KEYS, ERROR_KEYS, ASSESSMENT_KEYS)}
+_ALLOWED: Final[dict[tuple[str, ...], frozenset[str]]] = {
+    keys: frozenset(keys) for keys in (KEYS, ERROR_KEYS, ASSESSMENT_KEYS)
+}
 _CHECKS: Final[dict[str, Callable[[Any], bool]]] = {
     "str": lambda v: type(v) is str,
     "int": lambda v: type(v) is int,
