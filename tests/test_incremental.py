@@ -267,3 +267,16 @@ def test_corpus_set_refuses_an_unknown_normalisation(small, runner):
     assert result.exit_code == 1
     assert "unknown script normalisation 'x2y'" in result.output
     assert "t2s" in result.output
+
+
+def test_an_import_stores_the_statistics_of_imported_work(small, tmp_path):
+    from app.export import export_corpus
+    from app.ingest import import_path
+
+    corpus, _ = small
+    export_corpus(db.session, corpus, "jsonl", tmp_path / "small.jsonl")
+    import_path(db.session, tmp_path / "small.jsonl", corpus_name="copy")
+    copy = db.session.scalar(sa.select(Corpus).where(Corpus.name == "copy"))
+    assert stats_are_fresh(db.session, copy)
+    assert corpus_scores_from_db(db.session, copy) == corpus_scores_from_db(db.session, corpus)
+    assert len(stats_rows(copy)) == 3

@@ -18,6 +18,7 @@ from app.ingest import jsonl, text, wmt_mqm  # noqa: F401  (registers the reader
 from app.ingest.load import Loader
 from app.ingest.registry import READERS, ImportOptions, files_to_import, reader_for, register
 from app.ingest.report import ImportReport
+from app.scoring.incremental import refresh_corpus_stats
 
 __all__ = ["READERS", "ImportOptions", "ImportReport", "import_path", "reader_for", "register"]
 
@@ -47,6 +48,9 @@ def import_path(
             batch = reader.read(file_path, options)
             loader.load(batch)
             report.files.append(str(file_path))
+        if report.count("assessments").created:
+            # Imported work bypasses the save path: store its statistics.
+            refresh_corpus_stats(session, report.corpora, progress=progress)
         session.commit()
     except BaseException:
         session.rollback()

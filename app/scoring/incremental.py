@@ -226,6 +226,16 @@ def rebuild_stats(session: Session, corpus: Corpus, *, progress: bool = False) -
     return written
 
 
+def refresh_corpus_stats(session: Session, names: Iterable[str], *, progress: bool = False) -> int:
+    """`rebuild_stats` for the named corpora (the ones an import wrote to)."""
+    written = 0
+    for name in names:
+        corpus = session.scalar(sa.select(Corpus).where(Corpus.name == name))
+        if corpus is not None:
+            written += rebuild_stats(session, corpus, progress=progress)
+    return written
+
+
 def stats_are_fresh(session: Session, corpus: Corpus) -> bool:
     """True when every finished pair has a stored row computed with the
     corpus's current configuration (and no other rows exist)."""
