@@ -527,3 +527,51 @@ class TestParallel(FormatRoundTrip):
         assert commands and scores
         assert commands == [line for line in again.splitlines() if line.startswith("sacrebleu ")]
         assert scores == [line for line in again.splitlines() if "|version:" in line]
+
+
+def test_import_and_export_through_the_cli(app, runner, tmp_path):
+    import_path(db.session, write_corpus(tmp_path))
+    out = tmp_path / "cli"
+    for fmt in ("tsv", "csv", "xliff", "xliff2", "tmx"):
+        result = runner.invoke(
+            args=["export", "--corpus", "news", "--format", fmt, "-o", str(out / fmt)]
+        )
+        assert result.exit_code == 0, result.output
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert written == ["csv", "tmx", "tsv", "xliff", "xliff2"]
+    before = snapshot()
+
+    fresh_database()
+    result = runner.invoke(
+        args=[
+            "import",
+            str(out / "tsv"),
+            "--format",
+            "tsv",
+            "--corpus",
+            "news",
+            "--source-lang",
+            "zh",
+            "--target-lang",
+            "en",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "created 3 annotator account(s) without a password: ann, bob, cy" in result.output
+    assert snapshot() == before
+    # TSV has no place for languages (hence the options); XLIFF does, and
+    # carries nothing the TSV import lacks: importing it adds nothing.
+    result = runner.invoke(
+        args=["import", str(out / "xliff"), "--format", "xliff", "--corpus", "news"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "nothing new" in result.output
+
+
+def test_a_malformed_file_through_the_cli(app, runner, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("doc_id,seg_id,target\nd,1,mt\nd,2\n", encoding="utf-8")
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 1
+    assert f"Error: {path}:3: 2 fields, but the header names 3" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Segment)) == 0

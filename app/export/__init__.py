@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from app.export import jsonl, text, wmt_mqm  # noqa: F401  (registers the writers)
+from app.export import jsonl, text, tmx, tsv, wmt_mqm, xliff  # noqa: F401  (registers the writers)
 from app.export.registry import WRITERS, register, writer_named
 from app.models import Corpus
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from app.ingest import jsonl, text, wmt_mqm  # noqa: F401  (registers the readers)
+from app.ingest import jsonl, parallel, text, tmx, tsv, wmt_mqm, xliff  # noqa: F401  (registers the readers)
 from app.ingest.load import Loader
 from app.ingest.registry import READERS, ImportOptions, files_to_import, reader_for, register
 from app.ingest.report import ImportReport
