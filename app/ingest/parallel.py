@@ -95,7 +95,9 @@ class ParallelReader:
             raise IngestError(ref_path, None, f"missing: {path.name} needs its references")
         refs = _lines(ref_path)
         src_path = path.with_name("src" + suffix)
-        sources: list[str | None] = _lines(src_path) if src_path.is_file() else [None] * len(hyps)
+        sources: list[str | None] = [None] * len(hyps)
+        if src_path.is_file():
+            sources = list(_lines(src_path))
         for other, lines in ((ref_path, refs), (src_path, sources)):
             if len(lines) != len(hyps):
                 raise IngestError(
