@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.common import Sizes, bench_app, parse_sizes, report, section, timed, write_jsonl
+from benchmarks.export_child import peak_rss_mb
 
 
 def raw_rows(path: Path) -> tuple[list[tuple], list[tuple], list[tuple]]:
@@ -65,6 +66,11 @@ def raw_insert(db_path: Path, rows: tuple[list[tuple], list[tuple], list[tuple]]
     con.close()
 
 
+def reset_peak_rss() -> None:
+    """So that each peak is that of one step, not of the whole process."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
 def run(sizes: Sizes) -> Path:
     """Returns the database file holding the imported corpus "bench"."""
     from app.extensions import db
@@ -75,19 +81,28 @@ def run(sizes: Sizes) -> Path:
         source = write_jsonl(sizes.workdir / "import.jsonl", n, finished=False)
         db_path = sizes.workdir / "import.sqlite"
         app = bench_app(db_path)
+        reset_peak_rss()
         with app.app_context():
             seconds, result = timed(lambda: import_path(db.session, source, corpus_name="bench"))
             db.session.remove()
             db.engine.dispose()
+        import_peak = peak_rss_mb()
         if result.count("segments").created != n:
             raise RuntimeError(f"imported {result.count('segments').created} segments, not {n}")
 
         raw_path = sizes.workdir / "raw.sqlite"
         bench_app(raw_path)  # the same schema, created from the models
+        reset_peak_rss()
         parse_seconds, rows = timed(lambda: raw_rows(source))
         insert_seconds, _ = timed(lambda: raw_insert(raw_path, rows))
+        raw_peak = peak_rss_mb()
 
-        report("mtqa import", f"{n / seconds:,.0f} seg/s", None, f"{seconds:.1f} s")
+        report(
+            "mtqa import",
+            f"{n / seconds:,.0f} seg/s",
+            None,
+            f"{seconds:.1f} s, peak {import_peak:.0f} MB",
+        )
         report(
             "raw sqlite3 executemany (rows in memory)",
             f"{n / insert_seconds:,.0f} seg/s",
@@ -98,6 +113,7 @@ def run(sizes: Sizes) -> Path:
             "raw sqlite3: json.loads + executemany",
             f"{n / (parse_seconds + insert_seconds):,.0f} seg/s",
             (parse_seconds + insert_seconds) / seconds,
+            f"peak {raw_peak:.0f} MB",
         )
     return db_path
 

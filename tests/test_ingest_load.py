@@ -70,6 +70,28 @@ def test_a_segment_added_at_the_end_is_added(app, tmp_path):
     assert counts()["segment"] == before["segment"] + 1
 
 
+def test_rows_added_after_an_import_get_new_ids(app, tmp_path):
+    """The import chooses its rows' ids itself; rows stored afterwards by
+    the ORM (database default ids, a sequence on PostgreSQL) must not
+    collide with them, and a second import must continue after both."""
+    import_path(db.session, SEED_TEXT)
+    imported = set(db.session.scalars(sa.select(Segment.id)))
+    document = db.session.scalars(sa.select(Document)).first()
+    segment = Segment(document_id=document.id, position=999, source="Later.")
+    db.session.add(segment)
+    db.session.flush()
+    db.session.add(Translation(segment_id=segment.id, system="late", text="Later."))
+    db.session.commit()
+    assert segment.id not in imported
+    assert segment.id > max(imported)
+    report = import_path(db.session, _jsonl(tmp_path / "more.jsonl", []))
+    assert report.count("segments").created == 1
+    ids = list(db.session.scalars(sa.select(Segment.id)))
+    assert len(ids) == len(set(ids)) == len(imported) + 2
+    translations = list(db.session.scalars(sa.select(Translation.id)))
+    assert len(translations) == len(set(translations))
+
+
 def _jsonl(path, assessments, errors=()):
     obj = {
         "doc_id": "d", "seg_id": 1, "system": "mt", "source": None, "target": "Some MT text.",

@@ -82,6 +82,41 @@ class Inserter:
         return self.written
 
 
+class Ids:
+    """Primary keys for the rows an import writes, chosen before the insert,
+    so that a million new rows need not be read back to learn their ids.
+
+    Safe because the import holds the table's write lock until it commits:
+    SQLite opens write transactions with BEGIN IMMEDIATE (`app.database`);
+    on PostgreSQL the table is locked against other writers (readers go on)
+    and its id sequence is moved past the ids taken, so rows inserted later
+    with a default id do not collide."""
+
+    def __init__(self, session: Session, model: type) -> None:
+        self.connection = session.connection()
+        table = model.__table__  # type: ignore[attr-defined]
+        self.postgres = self.connection.dialect.name == "postgresql"
+        quote = self.connection.dialect.identifier_preparer.quote
+        self.name = name = quote(table.name)
+        if self.postgres:
+            self.connection.exec_driver_sql(f"LOCK TABLE {name} IN EXCLUSIVE MODE")
+        top = self.connection.exec_driver_sql(f"SELECT max(id) FROM {name}").scalar()
+        #: The first id to give; the caller counts up from it.
+        self.first: int = (top or 0) + 1
+
+    def close(self, next_free: int) -> None:
+        """After the inserts, with the first id not given: on PostgreSQL,
+        move the sequence past every id now in the table."""
+        if not self.postgres or next_free == self.first:
+            return
+        # Ids at or below the table's max were free when taken (the lock
+        # keeps them so), so the sequence may safely end exactly here.
+        self.connection.execute(
+            sa.text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :last)"),
+            {"table": self.name, "last": next_free - 1},
+        )
+
+
 def db_timestamp(session: Session, value: datetime) -> Any:
     """`value` as the driver must receive it (SQLite stores text), so that
     rows written by `Inserter` read back like rows written by the ORM."""

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
+import orjson
+
 from app.assessments import SpanData
 from app.errors import IngestError
 from app.ingest.records import (
@@ -171,8 +173,8 @@ def _mark_primary(
 
 def _parse(text: str, line: _Line) -> dict[str, Any]:
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
+        obj = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
         raise line.fail(f"invalid JSON at column {exc.colno}: {exc.msg}") from exc
     if not isinstance(obj, dict):
         raise line.fail("expected a JSON object per line")
@@ -181,6 +183,48 @@ def _parse(text: str, line: _Line) -> dict[str, Any]:
     if missing:
         raise line.fail(f"missing key(s) {missing}")
     return obj
+
+
+_KEY_SET: Final = frozenset(KEYS)
+#: Never mutated: the default that makes a missing "errors" compare equal to [].
+_NO_WORK: Final[list[Any]] = []
+
+
+def _fast(obj: Any) -> tuple[Any, ...] | None:
+    """The common line (no annotations, every value of the right type),
+    checked with plain type tests and no per-field calls: a million-line
+    file spends most of its reading time here. None means "not this
+    shape", and the line goes through the full checks, which name the
+    problem; so this path may refuse a valid line, never pass a bad one."""
+    if type(obj) is not dict or not obj.keys() <= _KEY_SET:
+        return None
+    get = obj.get
+    doc_id, seg_id = get("doc_id"), get("seg_id")
+    system, target, source = get("system"), get("target"), get("source")
+    paragraph, kind, external_id = get("paragraph", 0), get("kind", "body"), get("external_id")
+    annotatable = get("annotatable", kind in ANNOTATABLE_KINDS)
+    reference, status, scores = get("reference"), get("status", "pending"), get("scores")
+    if (
+        type(doc_id) is str
+        and doc_id
+        and type(seg_id) is int
+        and seg_id >= 1
+        and type(system) is str
+        and type(target) is str
+        and (source is None or type(source) is str)
+        and type(paragraph) is int
+        and type(kind) is str
+        and kind in SEGMENT_KINDS
+        and type(annotatable) is bool
+        and (external_id is None or type(external_id) is str)
+        and (reference is None or type(reference) is str)
+        and type(status) is str
+        and (scores is None or type(scores) is dict)
+        and get("errors", _NO_WORK) == []
+        and get("assessments", _NO_WORK) == []
+    ):
+        return doc_id, seg_id, paragraph, kind, annotatable, external_id, source, system, target
+    return None
 
 
 @register
@@ -195,19 +239,70 @@ class JsonlReader:
         segments: dict[tuple[str, int], SegmentRecord] = {}
         with path.open("rb") as handle:
             for number, raw in enumerate(handle, start=1):
-                line = _Line(path, number)
                 try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise line.fail(f"not valid UTF-8 at byte {exc.start} of the line") from exc
-                if not text.strip():
-                    continue
-                obj = _parse(text.removeprefix("\ufeff") if number == 1 else text, line)
-                self._add(obj, line, documents, segments)
+                    row = _fast(orjson.loads(raw))
+                except orjson.JSONDecodeError:
+                    row = None  # blank, a byte-order mark, or bad: the full path says which
+                if row is None or not self._add_fast(row, number, documents, segments):
+                    self._add_checked(path, number, raw, documents, segments)
         batch.documents = list(documents.values())
         if not segments:
             raise IngestError(path, None, "the file holds no records")
         return batch
+
+    @staticmethod
+    def _add_fast(
+        row: tuple[Any, ...],
+        number: int,
+        documents: dict[str, DocumentRecord],
+        segments: dict[tuple[str, int], SegmentRecord],
+    ) -> bool:
+        """Store a line `_fast` accepted; False when it repeats a segment
+        with different fields or system (the full path names the problem)."""
+        doc_id, seg_id, paragraph, kind, annotatable, external_id, source, system, target = row
+        segment = segments.get((doc_id, seg_id))
+        if segment is not None:
+            if (
+                segment.paragraph != paragraph
+                or segment.kind != kind
+                or segment.annotatable != annotatable
+                or segment.external_id != external_id
+                or segment.source != source
+                or any(t.system == system for t in segment.translations)
+            ):
+                return False
+            segment.translations.append(TranslationRecord(system, target))
+            return True
+        document = documents.get(doc_id)
+        if document is None:
+            document = documents[doc_id] = DocumentRecord(name=doc_id, line=number)
+        elif document.line is None:
+            document.line = number
+        segment = segments[(doc_id, seg_id)] = SegmentRecord(
+            seg_id, source, [TranslationRecord(system, target)], paragraph, kind, annotatable,
+            external_id, number,
+        )  # fmt: skip
+        document.segments.append(segment)
+        return True
+
+    def _add_checked(
+        self,
+        path: Path,
+        number: int,
+        raw: bytes,
+        documents: dict[str, DocumentRecord],
+        segments: dict[tuple[str, int], SegmentRecord],
+    ) -> None:
+        """Any other line, through every check."""
+        line = _Line(path, number)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise line.fail(f"not valid UTF-8 at byte {exc.start} of the line") from exc
+        if not text.strip():
+            return
+        obj = _parse(text.removeprefix("\ufeff") if number == 1 else text, line)
+        self._add(obj, line, documents, segments)
 
     def _add(
         self,

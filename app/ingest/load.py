@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
@@ -25,7 +24,7 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from app.errors import IngestError
-from app.ingest.bulk import Inserter, corpus_rows, insert_all
+from app.ingest.bulk import Ids, Inserter, corpus_rows, insert_all
 from app.ingest.load_work import load_work
 from app.ingest.records import Batch
 from app.ingest.registry import ImportOptions
@@ -57,9 +56,10 @@ class Loader:
         self.progress = progress
         self.now = utcnow()
 
-    def _bar(self, items: Iterable[Any], total: int, desc: str) -> Iterator[Any]:
-        yield from tqdm(
-            items,
+    def _bar(self, total: int, desc: str) -> tqdm[Any]:
+        """A progress bar the caller updates per document: a per-row
+        wrapper would cost more than the row's insert."""
+        return tqdm(
             total=total,
             desc=desc,
             unit="seg",
@@ -152,82 +152,86 @@ class Loader:
 
     def _segments(
         self, batch: Batch, corpus_id: int, doc_ids: dict[str, int], fresh: bool
-    ) -> tuple[dict[tuple[str, int], int], bool]:
-        """Segment ids by (document name, position); the flag says whether
-        the corpus held segments before."""
-        keys = (Segment.document_id, Segment.position, Segment.id)
+    ) -> tuple[list[int], bool]:
+        """Segment ids in batch order (document by document, as the reader
+        gave them); the flag says whether the corpus held segments before."""
         stored: dict[tuple[int, int], tuple[int, str | None]] = {}
         if not fresh:
             for doc_id, position, seg_id, source in corpus_rows(
-                self.session, corpus_id, Segment, *keys, Segment.source
-            ):
+                self.session, corpus_id, Segment, Segment.document_id, Segment.position,
+                Segment.id, Segment.source,
+            ):  # fmt: skip
                 stored[(doc_id, position)] = (seg_id, source)
-        inserter = Inserter(self.session, Segment, SEGMENT_COLUMNS)
+        ids = Ids(self.session, Segment)
+        next_id = ids.first
+        inserter = Inserter(self.session, Segment, ("id", *SEGMENT_COLUMNS))
         count = self.report.count("segments")
-        records = ((doc, seg) for doc in batch.documents for seg in doc.segments)
-        seen: set[tuple[int, int]] = set()
-        for doc, seg in self._bar(records, batch.segment_count(), "segments"):
-            key = (doc_ids[doc.name], seg.position)
-            if key in seen:
-                raise IngestError(
-                    batch.path, seg.line, f"segment {doc.name}#{seg.position} appears twice"
-                )
-            seen.add(key)
-            if seg.kind not in SEGMENT_KINDS or seg.position < 1:
-                raise IngestError(
-                    batch.path, seg.line, f"segment {doc.name}#{seg.position}: bad kind or position"
-                )
-            old = stored.get(key)
-            if old is not None:
-                if old[1] != seg.source:
-                    raise IngestError(
-                        batch.path,
-                        seg.line,
-                        f"segment {doc.name}#{seg.position}: the stored source "
-                        f"{short(old[1])} differs from the file's {short(seg.source)}; "
-                        "an import never overwrites stored text",
-                    )
-                count.present += 1
-                continue
-            inserter.add(
-                (key[0], seg.position, seg.paragraph, seg.kind, seg.annotatable, seg.source,
-                 seg.external_id)
-            )  # fmt: skip
-        created = inserter.flush()
-        count.created += created
-        by_id = {key: value[0] for key, value in stored.items()}
-        if created:
-            by_id = {(d, p): i for d, p, i in corpus_rows(self.session, corpus_id, Segment, *keys)}
-        ids = {
-            (doc.name, seg.position): by_id[(doc_ids[doc.name], seg.position)]
-            for doc in batch.documents
-            for seg in doc.segments
-        }
-        return ids, bool(stored)
+        seg_ids: list[int] = []
+        with self._bar(batch.segment_count(), "segments") as bar:
+            for doc in batch.documents:
+                document_id = doc_ids[doc.name]
+                positions: set[int] = set()
+                for seg in doc.segments:
+                    position = seg.position
+                    if position in positions:
+                        raise IngestError(
+                            batch.path, seg.line, f"segment {doc.name}#{position} appears twice"
+                        )
+                    positions.add(position)
+                    if seg.kind not in SEGMENT_KINDS or position < 1:
+                        raise IngestError(
+                            batch.path,
+                            seg.line,
+                            f"segment {doc.name}#{position}: bad kind or position",
+                        )
+                    old = stored.get((document_id, position)) if stored else None
+                    if old is not None:
+                        if old[1] != seg.source:
+                            raise IngestError(
+                                batch.path,
+                                seg.line,
+                                f"segment {doc.name}#{position}: the stored source "
+                                f"{short(old[1])} differs from the file's {short(seg.source)}; "
+                                "an import never overwrites stored text",
+                            )
+                        count.present += 1
+                        seg_ids.append(old[0])
+                        continue
+                    seg_ids.append(next_id)
+                    inserter.add(
+                        (next_id, document_id, position, seg.paragraph, seg.kind, seg.annotatable,
+                         seg.source, seg.external_id)
+                    )  # fmt: skip
+                    next_id += 1
+                bar.update(len(doc.segments))
+        count.created += inserter.flush()
+        ids.close(next_id)
+        return seg_ids, bool(stored)
 
     def _translations(
-        self,
-        batch: Batch,
-        corpus_id: int,
-        seg_ids: dict[tuple[str, int], int],
-        had_segments: bool,
+        self, batch: Batch, corpus_id: int, seg_ids: list[int], had_segments: bool
     ) -> tuple[dict[tuple[int, str], int], bool]:
-        """Translation ids by (segment id, system); the flag says whether
-        the corpus held translations before."""
-        keys = (Translation.segment_id, Translation.system, Translation.id)
+        """Ids, by (segment id, system), of the translations that carry
+        assessments (nothing else needs them); the flag says whether the
+        corpus held translations before."""
         stored: dict[tuple[int, str], tuple[int, str]] = {}
         if had_segments:
             for seg_id, system, tr_id, text in corpus_rows(
-                self.session, corpus_id, Translation, *keys, Translation.text
-            ):
+                self.session, corpus_id, Translation, Translation.segment_id, Translation.system,
+                Translation.id, Translation.text,
+            ):  # fmt: skip
                 stored[(seg_id, system)] = (tr_id, text)
-        inserter = Inserter(self.session, Translation, ("segment_id", "system", "text"))
+        ids = Ids(self.session, Translation)
+        next_id = ids.first
+        inserter = Inserter(self.session, Translation, ("id", "segment_id", "system", "text"))
         count = self.report.count("translations")
+        with_work: dict[tuple[int, str], int] = {}
+        next_seg = iter(seg_ids).__next__
         for doc in batch.documents:
             for seg in doc.segments:
-                seg_id = seg_ids[(doc.name, seg.position)]
+                seg_id = next_seg()
                 for tr in seg.translations:
-                    old = stored.get((seg_id, tr.system))
+                    old = stored.get((seg_id, tr.system)) if stored else None
                     if old is not None:
                         if old[1] != tr.text:
                             raise IngestError(
@@ -238,13 +242,13 @@ class Loader:
                                 f"{short(tr.text)}; an import never overwrites stored text",
                             )
                         count.present += 1
-                        continue
-                    inserter.add((seg_id, tr.system, tr.text))
-        created = inserter.flush()
-        count.created += created
-        ids = {key: value[0] for key, value in stored.items()}
-        if created:
-            ids = {
-                (s, y): i for s, y, i in corpus_rows(self.session, corpus_id, Translation, *keys)
-            }
-        return ids, bool(stored)
+                        tr_id = old[0]
+                    else:
+                        tr_id = next_id
+                        inserter.add((tr_id, seg_id, tr.system, tr.text))
+                        next_id += 1
+                    if tr.assessments:
+                        with_work[(seg_id, tr.system)] = tr_id
+        count.created += inserter.flush()
+        ids.close(next_id)
+        return with_work, bool(stored)

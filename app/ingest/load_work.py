@@ -117,15 +117,17 @@ def load_work(
     session: Session,
     batch: Batch,
     corpus_id: int,
-    seg_ids: dict[tuple[str, int], int],
+    seg_ids: list[int],
     tr_ids: dict[tuple[int, str], int],
     report: ImportReport,
     now: datetime,
     *,
     had_work: bool,
 ) -> None:
-    """Store the batch's assessments; `had_work` says whether the corpus
-    held translations before (only then can assessments already exist)."""
+    """Store the batch's assessments. `seg_ids` are the segments' ids in
+    batch order, `tr_ids` those of the translations with assessments;
+    `had_work` says whether the corpus held translations before (only then
+    can assessments already exist)."""
     names = {
         a.annotator
         for d in batch.documents
@@ -147,10 +149,13 @@ def load_work(
     latest, earlier = db_timestamp(session, now), db_timestamp(session, now - EARLIER)
     new: dict[tuple[int, int], _New] = {}
     count, span_count = report.count("assessments"), report.count("spans")
+    next_seg = iter(seg_ids).__next__
     for doc in batch.documents:
         for seg in doc.segments:
-            seg_id = seg_ids[(doc.name, seg.position)]
+            seg_id = next_seg()
             for tr in seg.translations:
+                if not tr.assessments:
+                    continue
                 tr_id = tr_ids[(seg_id, tr.system)]
                 for record in tr.assessments:
                     where = (
