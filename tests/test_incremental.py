@@ -14,18 +14,20 @@ from sacrebleu.metrics import BLEU, CHRF, TER
 from app.assessments import get_or_create_assessment, save_assessment
 from app.chinese import convert
 from app.extensions import db
-from app.models import Corpus, Document, Segment, SegmentStats, Translation
+from app.models import Corpus, CorpusStatsTotal, Document, Segment, SegmentStats, Translation
 from app.models.stats import COLUMNS
 from app.scoring.incremental import (
     columns_statistics,
     corpus_scores_from_db,
     rebuild_stats,
     stats_are_fresh,
+    summed_scores,
     system_scores_from_db,
 )
 from app.scoring.metrics import segment_statistics
-from app.scoring.report import corpus_report
+from app.scoring.report import corpus_report, finished_pairs
 from app.scoring.text import one_line
+from app.scoring.totals import verify_totals
 from tests.conftest import make_user
 
 WORDS = [
@@ -280,3 +282,128 @@ def test_an_import_stores_the_statistics_of_imported_work(small, tmp_path):
     assert stats_are_fresh(db.session, copy)
     assert corpus_scores_from_db(db.session, copy) == corpus_scores_from_db(db.session, corpus)
     assert len(stats_rows(copy)) == 3
+
+
+def scores_of(stored) -> dict[str, float | None]:
+    return {name: r.score for name, r in stored.metrics.items()}
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    segments=st.lists(segment, min_size=1, max_size=4),
+    lang=st.sampled_from([("en", "none"), ("zh", "t2s")]),
+    later=st.lists(
+        st.tuples(
+            st.integers(0, 20),
+            st.integers(0, 1),
+            st.sampled_from(["done", "no_errors", "draft", "draft"]),
+            st.one_of(st.none(), sentence),
+        ),
+        max_size=12,
+    ),
+)
+def test_running_totals_equal_the_sum_and_sacrebleu_after_any_saves(users, segments, lang, later):
+    """Saves that finish, change and un-finish work in any order keep the
+    totals equal to the SUM over the rows and to sacrebleu on the pairs the
+    reference rule picks (read from the texts, not from the stored rows)."""
+    target_lang, normalisation = lang
+    corpus, _ = make_corpus(target_lang, normalisation, segments)
+    translations = db.session.scalars(
+        sa.select(Translation).join(Segment).where(Segment.document.has(corpus_id=corpus.id))
+    ).all()
+    for index, user, status, post_edit in later:
+        if status == "done" and post_edit is None:
+            post_edit = ""
+        save(translations[index % len(translations)], USERS[user], status, post_edit)
+        db.session.commit()
+        assert verify_totals(db.session, corpus) == []
+    assert stats_are_fresh(db.session, corpus)
+    pairs = [p for p in finished_pairs(db.session, corpus) if p.reference is not None]
+    from_totals = corpus_scores_from_db(db.session, corpus)
+    from_sum = summed_scores(db.session, corpus)
+    assert from_totals == from_sum
+    assert from_totals.n_scored == len(pairs)
+    tokenize = "zh" if target_lang == "zh" else "13a"
+    if pairs:
+        want = sacrebleu_scores(
+            ([p.hypothesis for p in pairs], [p.reference for p in pairs]), tokenize, normalisation
+        )
+        assert scores_of(from_totals) == want
+    for system, scores in system_scores_from_db(db.session, corpus).items():
+        mine = [p for p in pairs if p.system == system]
+        if mine:
+            assert scores_of(scores) == sacrebleu_scores(
+                ([p.hypothesis for p in mine], [p.reference for p in mine]),
+                tokenize,
+                normalisation,
+            )
+
+
+def totals_rows(corpus: Corpus) -> list[CorpusStatsTotal]:
+    return list(
+        db.session.scalars(
+            sa.select(CorpusStatsTotal)
+            .where(CorpusStatsTotal.corpus_id == corpus.id)
+            .order_by(CorpusStatsTotal.system)
+        )
+    )
+
+
+def test_a_save_adds_its_difference_to_the_totals(small):
+    corpus, translations = small
+    (total,) = totals_rows(corpus)
+    assert (total.n_segments, total.n_scored) == (3, 3)
+    before_len = total.bleu_hyp_len
+    # A draft finished: one more row, its MT words added.
+    save(translations[3], USERS[0], "done", "She left Bilibili")
+    db.session.commit()
+    db.session.refresh(total)
+    assert (total.n_segments, total.n_scored) == (4, 4)
+    added = segment_statistics(translations[3].text, "She left Bilibili", metrics=("bleu",))
+    assert total.bleu_hyp_len == before_len + added["bleu"][0]
+    # Un-finished again: back to where it was.
+    save(translations[3], USERS[0], "draft", "She left Bilibili")
+    db.session.commit()
+    db.session.refresh(total)
+    assert (total.n_segments, total.n_scored, total.bleu_hyp_len) == (3, 3, before_len)
+    assert verify_totals(db.session, corpus) == []
+
+
+def test_verify_totals_reports_a_total_that_drifted(small):
+    corpus, _ = small
+    assert verify_totals(db.session, corpus) == []
+    (total,) = totals_rows(corpus)
+    total.chrf_match_3 += 1
+    db.session.commit()
+    (mismatch,) = verify_totals(db.session, corpus)
+    assert mismatch.key[0] == total.system
+    # The SUM is the source of truth: a rebuild puts the totals right.
+    rebuild_stats(db.session, corpus)
+    db.session.commit()
+    assert verify_totals(db.session, corpus) == []
+
+
+def test_without_totals_scores_come_from_the_sum_and_a_save_initialises_them(users):
+    segments = [
+        (["The cat sat on the mat .", "A cat sat on a mat ."], [("done", "The cat sat on a mat.")]),
+        (["Dogs bark ."], [("done", "The dogs bark.")]),
+    ]
+    corpus, _ = make_corpus("en", "none", segments)
+    want = corpus_scores_from_db(db.session, corpus)
+    want_systems = system_scores_from_db(db.session, corpus)
+    db.session.execute(sa.delete(CorpusStatsTotal))
+    db.session.commit()
+    assert corpus_scores_from_db(db.session, corpus) == want == summed_scores(db.session, corpus)
+    assert system_scores_from_db(db.session, corpus) == want_systems
+    # A save on one system builds the totals of every system from the SUM.
+    dogs = db.session.scalar(sa.select(Translation).where(Translation.text == "Dogs bark ."))
+    save(dogs, USERS[1], "done", "Dogs bark.")
+    db.session.commit()
+    assert [t.system for t in totals_rows(corpus)] == ["sys0", "sys1"]
+    assert verify_totals(db.session, corpus) == []
+    assert corpus_scores_from_db(db.session, corpus) == summed_scores(db.session, corpus)
+    assert corpus_scores_from_db(db.session, corpus) != want

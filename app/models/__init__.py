@@ -16,7 +16,7 @@ from app.models.corpus import (
     Segment,
     Translation,
 )
-from app.models.stats import SegmentStats
+from app.models.stats import CorpusStatsTotal, SegmentStats
 from app.models.user import ROLES, User
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "Assessment",
     "Base",
     "Corpus",
+    "CorpusStatsTotal",
     "Document",
     "ErrorSpan",
     "Revision",

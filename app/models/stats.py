@@ -15,6 +15,10 @@ annotatable segment; the statistic columns are NULL when that assessment
 gives no reference (MQM-only work), so SUM skips it and COUNT counts the
 scored ones. `tokenize`, `normalisation` and `sacrebleu_version` record
 what the numbers were computed with: a row computed otherwise is stale.
+
+`CorpusStatsTotal` keeps those sums per corpus, system and configuration,
+moved by each row write's difference, so reading them does not grow with
+the corpus.
 """
 
 from __future__ import annotations
@@ -105,3 +109,77 @@ class SegmentStats(Base):
 
     def __repr__(self) -> str:
         return f"<SegmentStats t{self.translation_id} a{self.assessment_id}>"
+
+
+def _total() -> Mapped[int]:
+    # BigInteger: a sum over millions of segments passes PostgreSQL's 32-bit integer.
+    return mapped_column(sa.BigInteger, nullable=False, default=0, server_default="0")
+
+
+class CorpusStatsTotal(Base):
+    """The SegmentStats columns summed per corpus, system and configuration.
+
+    Kept equal to the SUM over SegmentStats by adding each change's
+    difference in the transaction that makes the change (`UPDATE ... SET
+    col = col + :delta`, atomic under concurrent writers), so reading a
+    corpus's scores after a save costs a few rows, not a pass over the
+    corpus. The SUM stays the source of truth: a rebuild recomputes these
+    rows from it, and `app.scoring.totals.verify_totals` compares the two.
+    A statistic NULL in SegmentStats (no reference) adds 0.
+    """
+
+    __tablename__ = "corpus_stats_total"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "corpus_id", "system", "tokenize", "normalisation", "sacrebleu_version"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    corpus_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("corpus.id", ondelete="CASCADE"), index=True
+    )
+    system: Mapped[str] = mapped_column(sa.String(200))
+    tokenize: Mapped[str] = mapped_column(sa.String(32))
+    normalisation: Mapped[str] = mapped_column(sa.String(16))
+    sacrebleu_version: Mapped[str] = mapped_column(sa.String(32))
+    #: SegmentStats rows summed, with a reference or not.
+    n_segments: Mapped[int] = _total()
+    #: Of those, the rows with statistics (a reference).
+    n_scored: Mapped[int] = _total()
+
+    bleu_hyp_len: Mapped[int] = _total()
+    bleu_ref_len: Mapped[int] = _total()
+    bleu_correct_1: Mapped[int] = _total()
+    bleu_correct_2: Mapped[int] = _total()
+    bleu_correct_3: Mapped[int] = _total()
+    bleu_correct_4: Mapped[int] = _total()
+    bleu_total_1: Mapped[int] = _total()
+    bleu_total_2: Mapped[int] = _total()
+    bleu_total_3: Mapped[int] = _total()
+    bleu_total_4: Mapped[int] = _total()
+
+    chrf_hyp_1: Mapped[int] = _total()
+    chrf_ref_1: Mapped[int] = _total()
+    chrf_match_1: Mapped[int] = _total()
+    chrf_hyp_2: Mapped[int] = _total()
+    chrf_ref_2: Mapped[int] = _total()
+    chrf_match_2: Mapped[int] = _total()
+    chrf_hyp_3: Mapped[int] = _total()
+    chrf_ref_3: Mapped[int] = _total()
+    chrf_match_3: Mapped[int] = _total()
+    chrf_hyp_4: Mapped[int] = _total()
+    chrf_ref_4: Mapped[int] = _total()
+    chrf_match_4: Mapped[int] = _total()
+    chrf_hyp_5: Mapped[int] = _total()
+    chrf_ref_5: Mapped[int] = _total()
+    chrf_match_5: Mapped[int] = _total()
+    chrf_hyp_6: Mapped[int] = _total()
+    chrf_ref_6: Mapped[int] = _total()
+    chrf_match_6: Mapped[int] = _total()
+
+    ter_edits: Mapped[int] = _total()
+    ter_ref_len: Mapped[int] = _total()
+
+    def __repr__(self) -> str:
+        return f"<CorpusStatsTotal c{self.corpus_id} {self.system!r} n={self.n_segments}>"

@@ -3,9 +3,12 @@
 Each finished translation's sacrebleu statistics are stored in
 `SegmentStats` when its assessment is saved (`refresh_segment_stats`, called
 by `app.assessments.save_assessment`) or when a corpus is imported
-(`rebuild_stats`). Corpus BLEU, chrF and TER are then one `SUM` query away
-(`corpus_scores_from_db`): saving one segment of a 100k-segment corpus
-costs one segment's scoring plus that query, not a rescore of the corpus.
+(`rebuild_stats`). Each write also adds the row's difference to the
+corpus's running totals (`app.scoring.totals`), so corpus BLEU, chrF and
+TER are read from a few rows (`corpus_scores_from_db`): saving one segment
+of a 100k-segment corpus costs one segment's scoring plus that read, not a
+rescore of the corpus nor a pass over its rows. The SUM over the rows
+(`summed_scores`) remains the source of truth and the fallback.
 
 The numbers are sacrebleu's: the statistics come from
 `app.scoring.metrics.segment_statistics` (the metric's own extraction) and
@@ -34,6 +37,7 @@ from app.chinese import NONE, normaliser_for
 from app.errors import MtqaError
 from app.models import FINISHED_STATUSES, Assessment, Corpus, Document, Segment, Translation
 from app.models.stats import COLUMNS, SegmentStats
+from app.scoring import totals
 from app.scoring.metrics import (
     MetricResult,
     Statistics,
@@ -59,6 +63,10 @@ class StatsConfig:
     tokenize: str
     normalisation: str
     sacrebleu_version: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.tokenize, self.normalisation, self.sacrebleu_version)
 
     def matches(self) -> sa.ColumnElement[bool]:
         return sa.and_(
@@ -172,10 +180,12 @@ def refresh_segment_stats(session: Session, translation: Translation) -> Segment
     row = session.scalar(
         sa.select(SegmentStats).where(SegmentStats.translation_id == translation.id)
     )
+    old = totals.contribution(row)
     if latest is None:
         if row is not None:
             session.delete(row)
             session.flush()
+            totals.apply_change(session, corpus.id, old, None)
         return None
     config = config_for(corpus)
     reference = reference_rule(latest.status, latest.post_edit, translation.text)
@@ -188,6 +198,7 @@ def refresh_segment_stats(session: Session, translation: Translation) -> Segment
     for key, value in values.items():
         setattr(row, key, value)
     session.flush()
+    totals.apply_change(session, corpus.id, old, totals.contribution(row))
     return row
 
 
@@ -223,6 +234,7 @@ def rebuild_stats(session: Session, corpus: Corpus, *, progress: bool = False) -
     if rows:
         session.execute(sa.insert(SegmentStats), rows)
         written += len(rows)
+    totals.recompute(session, corpus.id)
     return written
 
 
@@ -270,15 +282,37 @@ def _sums_query(corpus: Corpus, config: StatsConfig) -> sa.Select[Any]:
 
 
 def corpus_scores_from_db(session: Session, corpus: Corpus) -> StoredScores:
-    """Corpus BLEU, chrF and TER from one SUM query over the stored rows."""
+    """Corpus BLEU, chrF and TER from the running totals (a few rows,
+    whatever the corpus size), or from the SUM when there are none."""
+    config = config_for(corpus)
+    by_system = totals.read_totals(session, corpus.id, config.key)
+    if by_system is None:
+        return summed_scores(session, corpus)
+    # n_segments, n_scored, then the statistics: summed over the systems.
+    _, n_scored, *sums = (sum(column) for column in zip(*by_system.values(), strict=True))
+    return _scores(config, n_scored, sums)
+
+
+def summed_scores(session: Session, corpus: Corpus) -> StoredScores:
+    """Corpus BLEU, chrF and TER from one SUM query over the stored rows:
+    the source of truth the totals are kept equal to."""
     config = config_for(corpus)
     n_scored, *sums = session.execute(_sums_query(corpus, config)).one()
     return _scores(config, n_scored, sums)
 
 
 def system_scores_from_db(session: Session, corpus: Corpus) -> dict[str, StoredScores]:
-    """The same per MT system, in one grouped SUM query."""
+    """The same per MT system, from the totals or else one grouped SUM query.
+    A system whose rows have all gone keeps a totals row at zero; it is
+    left out, as the SUM leaves it out."""
     config = config_for(corpus)
+    by_system = totals.read_totals(session, corpus.id, config.key)
+    if by_system is not None:
+        return {
+            system: _scores(config, n_scored, sums)
+            for system, (n_segments, n_scored, *sums) in sorted(by_system.items())
+            if n_segments
+        }
     query = (
         _sums_query(corpus, config)
         .add_columns(SegmentStats.system)
