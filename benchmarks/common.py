@@ -32,6 +32,8 @@ class Sizes:
     score_segments: int
     export_segments: int
     workdir: Path
+    #: Runs of the import and of its baseline, best time of each compared.
+    import_repeats: int = 3
 
 
 def parse_sizes(argv: list[str] | None = None) -> Sizes:
@@ -40,6 +42,9 @@ def parse_sizes(argv: list[str] | None = None) -> Sizes:
     parser.add_argument("--import-segments", type=int, help="env MTQA_BENCH_IMPORT")
     parser.add_argument("--score-segments", type=int, help="env MTQA_BENCH_SCORE")
     parser.add_argument("--export-segments", type=int, help="env MTQA_BENCH_EXPORT")
+    parser.add_argument(
+        "--import-repeats", type=int, default=3, help="import runs, best one counted (default 3)"
+    )
     parser.add_argument("--workdir", type=Path, help="where the files go (default: a temp dir)")
     args = parser.parse_args(argv)
     base = QUICK if args.quick or os.environ.get("MTQA_BENCH_QUICK") else FULL
@@ -54,6 +59,7 @@ def parse_sizes(argv: list[str] | None = None) -> Sizes:
         size("score", args.score_segments),
         size("export", args.export_segments),
         workdir,
+        args.import_repeats,
     )
 
 

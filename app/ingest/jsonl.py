@@ -227,6 +227,30 @@ def _fast(obj: Any) -> tuple[Any, ...] | None:
     return None
 
 
+class _Collected:
+    """The file's documents and segments as they are read. Segments are
+    found by document, then position, and repeated strings (document
+    names, system names) are kept once: a million records hold no copy of
+    what every line repeats."""
+
+    def __init__(self, documents: dict[str, DocumentRecord]) -> None:
+        self.documents = documents
+        self.segments: dict[str, tuple[DocumentRecord, dict[int, SegmentRecord]]] = {}
+        self.systems: dict[str, str] = {}
+
+    def document(self, doc_id: str, number: int) -> tuple[DocumentRecord, dict[int, SegmentRecord]]:
+        """The document of a line and its segments by position."""
+        found = self.segments.get(doc_id)
+        if found is None:
+            document = self.documents.get(doc_id)
+            if document is None:
+                document = self.documents[doc_id] = DocumentRecord(name=doc_id, line=number)
+            elif document.line is None:
+                document.line = number
+            found = self.segments[doc_id] = (document, {})
+        return found
+
+
 @register
 class JsonlReader:
     name = "jsonl"
@@ -236,31 +260,28 @@ class JsonlReader:
         batch = Batch(path=str(path))
         documents: dict[str, DocumentRecord] = {}
         self._read_sidecar(path, batch, documents)
-        segments: dict[tuple[str, int], SegmentRecord] = {}
+        collected = _Collected(documents)
         with path.open("rb") as handle:
             for number, raw in enumerate(handle, start=1):
                 try:
                     row = _fast(orjson.loads(raw))
                 except orjson.JSONDecodeError:
                     row = None  # blank, a byte-order mark, or bad: the full path says which
-                if row is None or not self._add_fast(row, number, documents, segments):
-                    self._add_checked(path, number, raw, documents, segments)
+                if row is None or not self._add_fast(row, number, collected):
+                    self._add_checked(path, number, raw, collected)
         batch.documents = list(documents.values())
-        if not segments:
+        if not collected.segments:
             raise IngestError(path, None, "the file holds no records")
         return batch
 
     @staticmethod
-    def _add_fast(
-        row: tuple[Any, ...],
-        number: int,
-        documents: dict[str, DocumentRecord],
-        segments: dict[tuple[str, int], SegmentRecord],
-    ) -> bool:
+    def _add_fast(row: tuple[Any, ...], number: int, collected: _Collected) -> bool:
         """Store a line `_fast` accepted; False when it repeats a segment
         with different fields or system (the full path names the problem)."""
         doc_id, seg_id, paragraph, kind, annotatable, external_id, source, system, target = row
-        segment = segments.get((doc_id, seg_id))
+        document, by_position = collected.document(doc_id, number)
+        system = collected.systems.setdefault(system, system)
+        segment = by_position.get(seg_id)
         if segment is not None:
             if (
                 segment.paragraph != paragraph
@@ -273,12 +294,7 @@ class JsonlReader:
                 return False
             segment.translations.append(TranslationRecord(system, target))
             return True
-        document = documents.get(doc_id)
-        if document is None:
-            document = documents[doc_id] = DocumentRecord(name=doc_id, line=number)
-        elif document.line is None:
-            document.line = number
-        segment = segments[(doc_id, seg_id)] = SegmentRecord(
+        segment = by_position[seg_id] = SegmentRecord(
             seg_id, source, [TranslationRecord(system, target)], paragraph, kind, annotatable,
             external_id, number,
         )  # fmt: skip
@@ -290,8 +306,7 @@ class JsonlReader:
         path: Path,
         number: int,
         raw: bytes,
-        documents: dict[str, DocumentRecord],
-        segments: dict[tuple[str, int], SegmentRecord],
+        collected: _Collected,
     ) -> None:
         """Any other line, through every check."""
         line = _Line(path, number)
@@ -302,14 +317,13 @@ class JsonlReader:
         if not text.strip():
             return
         obj = _parse(text.removeprefix("\ufeff") if number == 1 else text, line)
-        self._add(obj, line, documents, segments)
+        self._add(obj, line, collected)
 
     def _add(
         self,
         obj: dict[str, Any],
         line: _Line,
-        documents: dict[str, DocumentRecord],
-        segments: dict[tuple[str, int], SegmentRecord],
+        collected: _Collected,
     ) -> None:
         doc_id = line.check(obj["doc_id"], "doc_id", "str")
         seg_id = line.check(obj["seg_id"], "seg_id", "int")
@@ -335,14 +349,10 @@ class JsonlReader:
             text=line.check(obj["target"], "target", "str"),
             assessments=_assessments(obj, line),
         )
-        document = documents.get(doc_id)
-        if document is None:
-            document = documents[doc_id] = DocumentRecord(name=doc_id, line=line.number)
-        elif document.line is None:
-            document.line = line.number
-        segment = segments.get((doc_id, seg_id))
+        document, by_position = collected.document(doc_id, line.number)
+        segment = by_position.get(seg_id)
         if segment is None:
-            segment = segments[(doc_id, seg_id)] = SegmentRecord(
+            segment = by_position[seg_id] = SegmentRecord(
                 position=seg_id, translations=[], line=line.number, **fields
             )
             document.segments.append(segment)
