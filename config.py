@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import ClassVar
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("MTQA_INSTANCE", BASE_DIR / "instance"))
@@ -32,7 +33,7 @@ def _database_url() -> str:
 class Config:
     SECRET_KEY: str = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI: str = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
     INSTANCE_PATH: str = str(INSTANCE_DIR)
     MAX_CONTENT_LENGTH: int = int(os.environ.get("MTQA_MAX_UPLOAD", 32 * 1024 * 1024))
     WTF_CSRF_TIME_LIMIT: int | None = None

@@ -122,8 +122,12 @@ def save_assessment(
         session.flush()
         assessment.spans.extend(
             ErrorSpan(
-                side=s.side, start=s.start, end=s.end,
-                category=s.category, severity=s.severity, note=s.note,
+                side=s.side,
+                start=s.start,
+                end=s.end,
+                category=s.category,
+                severity=s.severity,
+                note=s.note,
             )
             for s in checked
         )

@@ -32,7 +32,9 @@ def main() -> None:
     os.environ.setdefault("MTQA_CLI", "1")
     from app import create_app
 
-    group = FlaskGroup(create_app=lambda: create_app(), help="mtqa: translation-quality annotation.")
+    group = FlaskGroup(
+        create_app=lambda: create_app(), help="mtqa: translation-quality annotation."
+    )
     group(prog_name="mtqa")
 
 
@@ -64,15 +66,22 @@ def corpus_by_name(name: str) -> Corpus:
 @click.option("--corpus", "corpus_name", help="Corpus to import into (default: from the file).")
 @click.option("--system", help="MT system name for plain text (default: 'mt').")
 @click.option(
-    "--format", "fmt", default="auto", show_default=True,
+    "--format",
+    "fmt",
+    default="auto",
+    show_default=True,
     help="Input format: auto (by extension), text, jsonl, or another registered reader.",
 )
 @click.option("--source-lang", help="Source language code (default: from the file, else 'und').")
 @click.option("--target-lang", help="Target language code (default: from the file, else 'en').")
 @reports_errors
 def import_command(
-    path: Path, corpus_name: str | None, system: str | None, fmt: str,
-    source_lang: str | None, target_lang: str | None,
+    path: Path,
+    corpus_name: str | None,
+    system: str | None,
+    fmt: str,
+    source_lang: str | None,
+    target_lang: str | None,
 ) -> None:
     """Import PATH (a file, or a directory of files) into a corpus.
 
@@ -82,8 +91,14 @@ def import_command(
     from app.ingest import import_path
 
     report = import_path(
-        db.session, path, fmt=fmt, corpus_name=corpus_name, system=system,
-        source_lang=source_lang, target_lang=target_lang, progress=True,
+        db.session,
+        path,
+        fmt=fmt,
+        corpus_name=corpus_name,
+        system=system,
+        source_lang=source_lang,
+        target_lang=target_lang,
+        progress=True,
     )
     click.echo(report.summary())
 
@@ -92,7 +107,10 @@ def import_command(
 @click.option("--corpus", "corpus_name", required=True, help="Corpus to export.")
 @click.option("--format", "fmt", default="jsonl", show_default=True, help="Output format.")
 @click.option(
-    "-o", "--output", required=True, type=click.Path(path_type=Path),
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
     help="Output file (jsonl) or directory (text).",
 )
 @reports_errors
@@ -110,17 +128,31 @@ def export_command(corpus_name: str, fmt: str, output: Path) -> None:
 @click.option("--corpus", "corpus_name", required=True, help="Corpus to score.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option(
-    "--by", "by", type=click.Choice(["corpus", "system"]), default="corpus", show_default=True,
+    "--by",
+    "by",
+    type=click.Choice(["corpus", "system"]),
+    default="corpus",
+    show_default=True,
     help="system: one row per MT system with ranking, 95% CIs and paired significance.",
 )
-@click.option("--baseline", help="With --by system: the system the others are tested against "
-              "(default: the top-ranked one).")
-@click.option("--source-error-weight", type=float, default=None,
-              help="With --by system: weight of 'Source error' spans (default: the normal "
-              "Major/Minor weight, as in the WMT21 tables; later WMT practice uses 0).")
+@click.option(
+    "--baseline",
+    help="With --by system: the system the others are tested against "
+    "(default: the top-ranked one).",
+)
+@click.option(
+    "--source-error-weight",
+    type=float,
+    default=None,
+    help="With --by system: weight of 'Source error' spans (default: the normal "
+    "Major/Minor weight, as in the WMT21 tables; later WMT practice uses 0).",
+)
 @reports_errors
 def score_command(
-    corpus_name: str, as_json: bool, by: str = "corpus", baseline: str | None = None,
+    corpus_name: str,
+    as_json: bool,
+    by: str = "corpus",
+    baseline: str | None = None,
     source_error_weight: float | None = None,
 ) -> None:
     """Score the MT against the finished post-edits: BLEU, chrF, TER, MQM."""
@@ -131,7 +163,10 @@ def score_command(
         from app.scoring.systems import format_table, system_table
 
         table = system_table(
-            db.session, corpus, baseline=baseline, source_error_weight=source_error_weight,
+            db.session,
+            corpus,
+            baseline=baseline,
+            source_error_weight=source_error_weight,
             progress=not as_json,
         )
         if as_json:
@@ -201,7 +236,10 @@ def users_group() -> None:
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), default="annotator", show_default=True)
 @click.option(
-    "--password", prompt=True, hide_input=True, confirmation_prompt=True,
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
     help="Password (prompted for; read from stdin when piped).",
 )
 @click.option("--exist-ok", is_flag=True, help="Leave an existing user as it is.")

@@ -72,7 +72,9 @@ def normalise_category(name: str) -> str:
     return cleaned
 
 
-def error_weight(category: str, severity: str, *, source_error_weight: float | None = None) -> float:
+def error_weight(
+    category: str, severity: str, *, source_error_weight: float | None = None
+) -> float:
     """Penalty of one error. `source_error_weight` lets a caller score source
     errors at a fixed weight (later WMT practice uses 0); by default they count
     like any other error, which is what reproduces the WMT21 tables."""

@@ -9,7 +9,7 @@ HTTP 409 with the current version, so no save silently overwrites another.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -53,7 +53,10 @@ class Assessment(Base):
         order_by="(ErrorSpan.start, ErrorSpan.id)",
     )
 
-    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    __mapper_args__: ClassVar[dict[str, object]] = {
+        "version_id_col": version,
+        "version_id_generator": False,
+    }
 
     @property
     def finished(self) -> bool:
@@ -69,9 +72,7 @@ class ErrorSpan(Base):
     omission may be an empty span, start == end."""
 
     __tablename__ = "error_span"
-    __table_args__ = (
-        sa.CheckConstraint("start >= 0 AND start <= \"end\"", name="offsets"),
-    )
+    __table_args__ = (sa.CheckConstraint('start >= 0 AND start <= "end"', name="offsets"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(

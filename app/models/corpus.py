@@ -49,7 +49,9 @@ class Document(Base):
     __table_args__ = (sa.UniqueConstraint("corpus_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    corpus_id: Mapped[int] = mapped_column(sa.ForeignKey("corpus.id", ondelete="CASCADE"), index=True)
+    corpus_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("corpus.id", ondelete="CASCADE"), index=True
+    )
     #: The external document id (file stem, WMT `doc`); unique in its corpus.
     name: Mapped[str] = mapped_column(sa.String(300))
     title: Mapped[str | None] = mapped_column(sa.Text)
@@ -90,7 +92,9 @@ class Segment(Base):
 
     document: Mapped[Document] = relationship(back_populates="segments")
     translations: Mapped[list[Translation]] = relationship(
-        back_populates="segment", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="segment",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="Translation.system",
     )
 
