@@ -197,6 +197,48 @@ def agreement_command(corpus_name: str, as_json: bool) -> None:
         click.echo(format_agreement(report))
 
 
+@bp.cli.command("qa")
+@click.option("--corpus", "corpus_name", required=True, help="Corpus to check.")
+@click.option(
+    "--glossary",
+    "glossary_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Glossary TSV (source_term, target_term, note with `MT: 'wrong', ...`).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@reports_errors
+def qa_command(corpus_name: str, glossary_path: Path | None, as_json: bool) -> None:
+    """Run the automatic QA checks and show, per check, how many flags the
+    annotators' error spans confirm (precision). Nothing is written."""
+    from app.qa import REGISTRY, load_glossary, precision_against_annotations
+    from app.qa.corpus import corpus_flags, corpus_spans
+    from app.qa.precision import format_table
+
+    corpus = corpus_by_name(corpus_name)
+    glossary = load_glossary(glossary_path) if glossary_path else []
+    flags = corpus_flags(db.session, corpus.id, glossary, target_lang=corpus.target_lang)
+    spans = corpus_spans(db.session, corpus.id)
+    rows = precision_against_annotations(flags, spans, REGISTRY.ids())
+    if as_json:
+        payload = {
+            "corpus": corpus.name,
+            "checks": [
+                {
+                    "check": r.check,
+                    "flags": r.flags,
+                    "confirmed": r.confirmed,
+                    "precision": r.precision,
+                }
+                for r in rows
+            ],
+            "flags": [flag.as_dict() for flag in flags],
+        }
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"QA flags on corpus {corpus.name} ({len(spans)} segments with error spans)")
+        click.echo(format_table(rows))
+
+
 @bp.cli.group("corpus")
 def corpus_group() -> None:
     """Corpus settings."""
