@@ -21,20 +21,25 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 from psycopg import sql
 
 from config import TestConfig
 
 SERVER_KEY = pytest.StashKey["PostgresServer"]()
+PREFIX = "mtqa-pg-"
+#: The pid of the test process that owns a server, in the server's directory.
+OWNER_FILE = "owner.pid"
 SUPERUSER = "mtqa"
 TEST_DATABASE = "mtqa_test"
 #: Durability is worthless for a database deleted at the end of the run.
@@ -44,6 +49,8 @@ SERVER_SETTINGS = (
     "full_page_writes=off",
     # Every test builds its own app and engine; leave room for pools not yet collected.
     "max_connections=300",
+    # A transaction left open by a test makes the next DROP TABLE wait: fail, not hang.
+    "lock_timeout=10s",
 )
 
 
@@ -92,9 +99,10 @@ class PostgresServer:
     def start(cls) -> PostgresServer:
         bin_dir = find_bin_dir()
         run_as = unprivileged_user() if os.geteuid() == 0 else None
-        root = Path(tempfile.mkdtemp(prefix="mtqa-pg-"))
+        root = Path(tempfile.mkdtemp(prefix=PREFIX))
         server = cls(bin_dir, root, run_as)
         try:
+            (root / OWNER_FILE).write_text(str(os.getpid()))
             server.sockets.mkdir()
             if run_as is not None:
                 account = pwd.getpwnam(run_as)
@@ -200,6 +208,44 @@ class PostgresServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_orphans() -> None:
+    """Stop servers whose test process was killed before it could stop them."""
+    for root in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        try:
+            owner = int((root / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        if process_alive(owner):
+            continue
+        run_as = None
+        if os.geteuid() == 0 and root.stat().st_uid != 0:
+            run_as = pwd.getpwuid(root.stat().st_uid).pw_name
+        with contextlib.suppress(PostgresError):
+            PostgresServer(find_bin_dir(), root, run_as).stop()
+
+
+#: Engines that opened a connection during the current test.
+_engines: set[sa.Engine] = set()
+
+
+def _remember_engine(connection: sa.Connection) -> None:
+    _engines.add(connection.engine)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def unprivileged_user() -> str:
     for name in ("postgres", "nobody"):
         with contextlib.suppress(KeyError):
@@ -226,11 +272,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if not pg_requested(config):
         return
     try:
+        remove_orphans()
         server = PostgresServer.start()
         url = server.create_database(TEST_DATABASE)
     except PostgresError as exc:
         raise pytest.UsageError(f"--pg: {exc}") from exc
     config.stash[SERVER_KEY] = server
+    sa.event.listen(sa.Engine, "engine_connect", _remember_engine)
+    # A CI timeout sends SIGTERM: end the session as on Ctrl-C, so that
+    # pytest_unconfigure still stops the server.
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
     # TestConfig read the environment when config.py was imported, before
     # this hook ran; set both so apps built here and child processes agree.
     os.environ["MTQA_TEST_DATABASE_URL"] = url
@@ -242,6 +294,34 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if server is not None:
         server.stop()
         del config.stash[SERVER_KEY]
+    if signal.getsignal(signal.SIGTERM) is _interrupt:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sa.event.contains(sa.Engine, "engine_connect", _remember_engine):
+        sa.event.remove(sa.Engine, "engine_connect", _remember_engine)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Close the idle pooled connections of every engine the test used.
+
+    Tests and fixtures build apps of their own, and an abandoned app's pool
+    is only freed when the garbage collector gets to it, at which point
+    psycopg warns that a connection was never closed: a ResourceWarning,
+    an error under filterwarnings=error, blamed on whichever test runs then.
+    Engines with a connection still checked out are left alone: a fixture of
+    wider scope may be using it, or the code under test leaked it (which
+    then stays visible)."""
+    try:
+        return (yield)
+    finally:
+        engines = list(_engines)
+        _engines.clear()
+        for engine in engines:
+            # Disposing an engine with a connection checked out (a module-
+            # scoped fixture's session) would orphan that connection.
+            checked_out = getattr(engine.pool, "checkedout", lambda: 0)
+            if checked_out() == 0:
+                engine.dispose()
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -249,6 +329,29 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     if server is None:
         return None
     return f"database: PostgreSQL ({server.bin_dir}) at {server.url(TEST_DATABASE)}"
+
+
+@pytest.fixture(scope="session")
+def new_database_url(request: pytest.FixtureRequest) -> Iterator[Callable[[], str]]:
+    """A factory of URLs of empty databases, each private to its caller, for
+    module- or class-scoped fixtures that build an app of their own. On
+    PostgreSQL such an app must not share the per-test database: the `app`
+    fixture drops its tables after every test. Without --pg: in-memory SQLite,
+    private to each engine anyway."""
+    server = request.config.stash.get(SERVER_KEY, None)
+    created: list[str] = []
+
+    def make() -> str:
+        if server is None:
+            return "sqlite://"
+        name = f"scoped_{uuid.uuid4().hex[:12]}"
+        created.append(name)
+        return server.create_database(name)
+
+    yield make
+    if server is not None:
+        for name in created:
+            server.drop_database(name)
 
 
 @pytest.fixture
