@@ -42,6 +42,13 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     #: SQLite busy timeout: concurrent writers wait this long instead of failing.
     SQLITE_BUSY_TIMEOUT_MS: int = 30_000
+    #: Failed logins allowed per username and client address (Flask-Limiter
+    #: syntax). The counters live in this process's memory; several worker
+    #: processes must share them through MTQA_RATELIMIT_STORAGE_URI, e.g.
+    #: redis://localhost:6379 (see the Flask-Limiter storage docs).
+    LOGIN_RATE_LIMIT: str = os.environ.get("MTQA_LOGIN_RATE_LIMIT", "5 per 5 minutes")
+    RATELIMIT_ENABLED: bool = True
+    RATELIMIT_STORAGE_URI: str = os.environ.get("MTQA_RATELIMIT_STORAGE_URI", "memory://")
     TESTING = False
 
 
@@ -50,3 +57,5 @@ class TestConfig(Config):
     SECRET_KEY = "test"
     SQLALCHEMY_DATABASE_URI = os.environ.get("MTQA_TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
+    #: Off unless a test turns it on: many tests log in repeatedly.
+    RATELIMIT_ENABLED = False

@@ -33,6 +33,9 @@ def create_app(config_class: type[Config] = Config) -> Flask:
     with app.app_context():
         configure_engine(db.engine, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
+    from app.security import init_security
+
+    init_security(app)
     _register_blueprints(app)
     return app
 

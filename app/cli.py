@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import Blueprint
 from flask.cli import FlaskGroup
 
+from app.audit import record
 from app.errors import MtqaError
 from app.extensions import db
 from app.models import ROLES, Corpus, User
@@ -120,6 +121,8 @@ def export_command(corpus_name: str, fmt: str, output: Path) -> None:
 
     corpus = corpus_by_name(corpus_name)
     written = export_corpus(db.session, corpus, fmt, output, progress=True)
+    record(db.session, "export", detail=f"corpus={corpus.name!r} format={fmt} output={output}")
+    db.session.commit()
     for path in written:
         click.echo(f"wrote {path}")
 
@@ -298,8 +301,28 @@ def create_user(name: str, role: str, password: str, exist_ok: bool) -> None:
     user = User(username=name, role=role)
     user.set_password(password)
     db.session.add(user)
+    db.session.flush()
+    record(db.session, "user-create", user, detail=f"role={role}")
     db.session.commit()
     click.echo(f"created {role} {name!r}")
+
+
+@users_group.command("set-role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+def set_role(name: str, role: str) -> None:
+    """Give user NAME a new ROLE."""
+    user = db.session.scalar(sa.select(User).where(User.username == name))
+    if user is None:
+        raise click.ClickException(f"no user {name!r}")
+    if user.role == role:
+        click.echo(f"{name!r} is already {role}")
+        return
+    old = user.role
+    user.role = role
+    record(db.session, "role-change", user, detail=f"{old} -> {role}")
+    db.session.commit()
+    click.echo(f"{name!r}: {old} -> {role}")
 
 
 @users_group.command("list")

@@ -3,9 +3,9 @@ fetch() calls and the API, so a script never has to parse an HTML page."""
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.annotate import bp
 
@@ -20,6 +20,18 @@ def wants_json() -> bool:
         best == "application/json"
         and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
     )
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
+    """Werkzeug's default text names no limit; say what the limit is."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    size = f" of {limit / (1024 * 1024):.3g} MB" if limit else ""
+    message = f"The request is larger than this server's limit{size}; send less data at once."
+    if wants_json():
+        return jsonify(error=message), 413
+    error = RequestEntityTooLarge(description=message)
+    return render_template("errors/error.html", error=error, code=413), 413
 
 
 @bp.app_errorhandler(HTTPException)

@@ -12,10 +12,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
+from app.audit import record
 from app.auth import bp
 from app.auth.forms import LoginForm
 from app.extensions import db
 from app.models import User
+from app.security import LOGIN_LIMIT_MESSAGE, limiter, login_failed, login_limit
 
 
 @cache
@@ -38,6 +40,9 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    login_limit, methods=["POST"], deduct_when=login_failed, error_message=LOGIN_LIMIT_MESSAGE
+)
 def login() -> ResponseReturnValue:
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
@@ -45,6 +50,7 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalar(sa.select(User).where(User.username == form.username.data))
+        named = user
         if user is None or user.password_hash is None:
             check_password_hash(_dummy_hash(), form.password.data or "")
             user = None
@@ -53,9 +59,19 @@ def login() -> ResponseReturnValue:
         if user is None or not user.active:
             # One message for every failure: no hint whether the name exists
             # or the account is disabled.
+            record(
+                db.session,
+                "login-failed",
+                named,
+                detail=f"username={form.username.data!r}",
+                remote_addr=request.remote_addr,
+            )
+            db.session.commit()
             flash("Invalid username or password.", "error")
             return render_template("auth/login.html", form=form), 401
         login_user(user, remember=bool(form.remember.data))
+        record(db.session, "login", user, remote_addr=request.remote_addr)
+        db.session.commit()
         return redirect(next_url or url_for("annotate.index"))
     return render_template("auth/login.html", form=form)
 
@@ -63,6 +79,8 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    record(db.session, "logout", current_user, remote_addr=request.remote_addr)
+    db.session.commit()
     logout_user()
     flash("You have been logged out.", "info")
     return redirect(url_for("auth.login"))

@@ -7,6 +7,7 @@ from app.models.assessment import (
     ErrorSpan,
     Revision,
 )
+from app.models.audit import AUDIT_EVENTS, AuditEvent
 from app.models.base import Base
 from app.models.corpus import (
     ANNOTATABLE_KINDS,
@@ -21,11 +22,13 @@ from app.models.user import ROLES, User
 
 __all__ = [
     "ANNOTATABLE_KINDS",
+    "AUDIT_EVENTS",
     "FINISHED_STATUSES",
     "ROLES",
     "SEGMENT_KINDS",
     "STATUSES",
     "Assessment",
+    "AuditEvent",
     "Base",
     "Corpus",
     "CorpusStatsTotal",
