@@ -29,8 +29,13 @@ bp = Blueprint("cli", __name__, cli_group=None)
 
 
 def main() -> None:
-    """Entry point of the `mtqa` console script."""
-    os.environ.setdefault("MTQA_CLI", "1")
+    """Entry point of the `mtqa` console script.
+
+    Offline commands (import, score, export, users) sign nothing, so they may
+    run without a SECRET_KEY; `mtqa run` serves logins and must not.
+    """
+    if "run" not in sys.argv[1:2]:
+        os.environ.setdefault("MTQA_CLI", "1")
     from app import create_app
 
     group = FlaskGroup(

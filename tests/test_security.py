@@ -250,3 +250,26 @@ def test_cli_user_create_role_change_and_export_are_recorded(
 def test_unknown_audit_event_is_refused(app: Flask) -> None:
     with pytest.raises(MtqaError, match="unknown audit event"):
         record(db.session, "logged-in")
+
+
+@pytest.mark.parametrize("secret", ["", "dev", "change-me"])
+def test_mtqa_run_refuses_to_serve_with_a_default_secret_key(tmp_path: Path, secret: str) -> None:
+    """`mtqa run` outside debug mode stops before serving; offline commands
+    of the same script still work without a key."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("MTQA_CLI", "FLASK_DEBUG")}
+    env.update(SECRET_KEY=secret, MTQA_INSTANCE=str(tmp_path))
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    script = [sys.executable, "-c", "from app.cli import main; main()"]
+    served = subprocess.run(
+        [*script, "run", "--port", "1"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert served.returncode != 0
+    assert "SECRET_KEY is empty or a well-known default" in served.stderr
+    offline = subprocess.run(
+        [*script, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert offline.returncode == 0, offline.stderr

@@ -209,9 +209,14 @@ def published_ted_zhen() -> dict[str, tuple[float, int]]:
 
 
 @pytest.fixture(scope="module")
-def ted() -> Iterator[tuple[Corpus, dict[int, str]]]:
-    """The TED zh-en annotations imported once into a fresh database."""
-    app = create_app(TestConfig)
+def ted(new_database_url) -> Iterator[tuple[Corpus, dict[int, str]]]:
+    """The TED zh-en annotations imported once into a database of their own
+    (on PostgreSQL the per-test `app` fixture drops its tables after each test)."""
+
+    class Own(TestConfig):
+        SQLALCHEMY_DATABASE_URI = new_database_url()
+
+    app = create_app(Own)
     with app.app_context():
         db.create_all()
         import_path(db.session, TED_DIR / "mqm_ted_zhen.tsv", fmt="wmt-mqm")
@@ -220,6 +225,7 @@ def ted() -> Iterator[tuple[Corpus, dict[int, str]]]:
         yield corpus, seg_ids
         db.session.remove()
         db.drop_all()
+        db.engine.dispose()
 
 
 def test_ted_zhen_reproduces_the_published_system_table(ted) -> None:
