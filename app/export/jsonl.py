@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from tqdm import tqdm
 
 from app.export.files import replace_atomically
 from app.export.registry import register
-from app.export.rows import TranslationRow, count_translations, translation_rows
+from app.export.rows import TranslationRow, rows_with_progress
 from app.ingest.jsonl import FORMAT_NAME, FORMAT_VERSION
 from app.models import Corpus, Document
 from app.scoring.report import corpus_report
@@ -111,17 +109,8 @@ def write_jsonl(
     if output.is_dir():
         output = output / f"{corpus.name}.jsonl"
     report = corpus_report(session, corpus, progress=progress)
-    total = count_translations(session, corpus) if progress else None
     with replace_atomically(output) as handle:
-        rows = tqdm(
-            translation_rows(session, corpus),
-            total=total,
-            desc="exporting",
-            unit="seg",
-            file=sys.stderr,
-            disable=not progress,
-            leave=False,
-        )
+        rows = rows_with_progress(session, corpus, progress)
         for row in rows:
             obj = line_object(row, report.segment_scores.get(row.translation_id))
             handle.write(json.dumps(obj, ensure_ascii=False) + "\n")

@@ -11,12 +11,14 @@ the reference.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from tqdm import tqdm
 
 from app.errors import ExportError
 from app.models import Assessment, Corpus, Document, ErrorSpan, Segment, Translation, User
@@ -181,3 +183,19 @@ def translation_rows(session: Session, corpus: Corpus) -> Iterator[TranslationRo
             f"translation {pair.translation_id} has a reference but was not exported in "
             "order; the export order and the scoring order disagree"
         )
+
+
+def rows_with_progress(
+    session: Session, corpus: Corpus, progress: bool
+) -> Iterator[TranslationRow]:
+    """`translation_rows` behind a progress bar on stderr when asked; the
+    count query runs only then, since it costs a scan on a large corpus."""
+    yield from tqdm(
+        translation_rows(session, corpus),
+        total=count_translations(session, corpus) if progress else None,
+        desc="exporting",
+        unit="seg",
+        file=sys.stderr,
+        disable=not progress,
+        leave=False,
+    )

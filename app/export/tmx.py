@@ -14,19 +14,17 @@ document is held in memory.
 
 from __future__ import annotations
 
-import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from lxml import etree
 from sqlalchemy.orm import Session
-from tqdm import tqdm
 from translate.storage import tmx
 
 from app.errors import ExportError
 from app.export.files import replace_atomically
 from app.export.registry import register
-from app.export.rows import count_translations, translation_rows
+from app.export.rows import rows_with_progress
 from app.export.xliff import carried, checked_xml_text
 from app.models import Corpus
 
@@ -58,15 +56,7 @@ def write_tmx(
             "datatype": "plaintext",
         }
     )
-    rows = tqdm(
-        translation_rows(session, corpus),
-        total=count_translations(session, corpus) if progress else None,
-        desc="exporting",
-        unit="seg",
-        file=sys.stderr,
-        disable=not progress,
-        leave=False,
-    )
+    rows = rows_with_progress(session, corpus, progress)
     missing = 0
     for row in rows:
         assessment = carried(row)

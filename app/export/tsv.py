@@ -13,16 +13,14 @@ carry spans.
 from __future__ import annotations
 
 import csv
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy.orm import Session
-from tqdm import tqdm
 
 from app.export.files import replace_atomically
 from app.export.registry import register
-from app.export.rows import TranslationRow, count_translations, translation_rows
+from app.export.rows import TranslationRow, rows_with_progress
 from app.ingest.tsv import COLUMNS, PENDING, escape_tsv
 from app.models import Corpus
 
@@ -39,18 +37,6 @@ def table_rows(row: TranslationRow) -> Iterator[list[str]]:
         yield [*head, a.post_edit or "", a.status, a.annotator, *tail]
 
 
-def _rows(session: Session, corpus: Corpus, progress: bool) -> Iterator[TranslationRow]:
-    yield from tqdm(
-        translation_rows(session, corpus),
-        total=count_translations(session, corpus) if progress else None,
-        desc="exporting",
-        unit="seg",
-        file=sys.stderr,
-        disable=not progress,
-        leave=False,
-    )
-
-
 def _target(output: Path, corpus: Corpus, suffix: str) -> Path:
     return output / f"{corpus.name}.{suffix}" if output.is_dir() else output
 
@@ -63,7 +49,7 @@ def write_tsv(
     output = _target(output, corpus, "tsv")
     with replace_atomically(output) as handle:
         handle.write("\t".join(COLUMNS) + "\n")
-        for row in _rows(session, corpus, progress):
+        for row in rows_with_progress(session, corpus, progress):
             for cells in table_rows(row):
                 handle.write("\t".join(escape_tsv(c) for c in cells) + "\n")
     return [output]
@@ -78,6 +64,6 @@ def write_csv(
     with replace_atomically(output) as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(COLUMNS)
-        for row in _rows(session, corpus, progress):
+        for row in rows_with_progress(session, corpus, progress):
             writer.writerows(table_rows(row))
     return [output]

@@ -13,20 +13,22 @@ writers hold the document in memory, unlike the line-based ones.
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 from sqlalchemy.orm import Session
-from tqdm import tqdm
 from translate.storage import xliff, xliff2
 
 from app.errors import ExportError
 from app.export.files import replace_atomically
 from app.export.registry import register
-from app.export.rows import AssessmentRow, TranslationRow, count_translations, translation_rows
+from app.export.rows import (
+    AssessmentRow,
+    TranslationRow,
+    rows_with_progress,
+)
 from app.ingest.xliff import (
     META_GROUP,
     MT_ORIGIN,
@@ -85,18 +87,6 @@ def checked_xml_text(row: TranslationRow, *texts: str | None) -> None:
                 f"segment {row.doc_id}#{row.seg_id}, system {row.system!r}: a control "
                 "character that XML cannot hold; export as JSONL or TSV instead"
             )
-
-
-def _rows(session: Session, corpus: Corpus, progress: bool) -> Iterator[TranslationRow]:
-    yield from tqdm(
-        translation_rows(session, corpus),
-        total=count_translations(session, corpus) if progress else None,
-        desc="exporting",
-        unit="seg",
-        file=sys.stderr,
-        disable=not progress,
-        leave=False,
-    )
 
 
 def _unit_12(store: _File12, row: TranslationRow, assessment: AssessmentRow | None) -> None:
@@ -166,7 +156,7 @@ def _write(
     if output.is_dir():
         output = output / f"{corpus.name}.xlf"
     files: dict[tuple[str, str], Any] = {}
-    for row in _rows(session, corpus, progress):
+    for row in rows_with_progress(session, corpus, progress):
         assessment = carried(row)
         checked_xml_text(row, row.source, row.target, assessment.post_edit if assessment else None)
         key = (row.doc_id, row.system)
