@@ -539,3 +539,42 @@ def test_server_errors_get_a_page_or_json(
     api = client.get("/api/broken")
     assert api.status_code == 500
     assert api.get_json()["error"]
+
+
+def test_chinese_source_is_shown_in_the_chosen_script(logged_in: FlaskClient) -> None:
+    document = build_document([("body", "This software", "這個軟體"), ("body", "Next", "後來")])
+    url = f"/annotate/{document.id}/1"
+    page = logged_in.get(url).get_data(as_text=True)
+    assert "這個軟體" in page  # original by default
+    page = logged_in.get(url + "?script=simplified").get_data(as_text=True)
+    # "simplified" converts characters (opencc t2s), not phrases: 軟體 → 软体.
+    assert "这个软体" in page
+    assert "這個軟體" not in page
+    assert 'aria-current="true">simplified<' in page
+    # The choice sticks for the next segment, without the query argument.
+    page = logged_in.get(f"/annotate/{document.id}/2").get_data(as_text=True)
+    assert "后来" in page and "後來" not in page
+    stored = db.session.scalars(
+        sa.select(Segment.source).where(Segment.document_id == document.id)
+    ).all()
+    assert sorted(stored) == sorted(["這個軟體", "後來"])
+    assert editor_data(page)["source"] == "後來"
+    page = logged_in.get(url + "?script=traditional").get_data(as_text=True)
+    assert "這個軟體" in page
+
+
+def test_unknown_script_shows_the_source_as_stored(logged_in: FlaskClient) -> None:
+    document = build_document([("body", "This software", "這個軟體")])
+    response = logged_in.get(f"/annotate/{document.id}/1?script=klingon")
+    assert response.status_code == 200
+    assert "這個軟體" in response.get_data(as_text=True)
+
+
+def test_script_choice_is_offered_only_for_chinese_sources(logged_in: FlaskClient) -> None:
+    corpus = Corpus(name="de-en", source_lang="de", target_lang="en")
+    db.session.add(corpus)
+    db.session.commit()
+    document = build_document([("body", "House", "Haus")], corpus_name="de-en")
+    page = logged_in.get(f"/annotate/{document.id}/1?script=simplified").get_data(as_text=True)
+    assert "Haus" in page
+    assert "script-switch" not in page

@@ -287,3 +287,38 @@ def test_report_page_shows_the_system_table(corpus: Corpus, client) -> None:
     assert table.signatures["bleu"] in body
     assert client.get("/reports/systems/systems?baseline=nope").status_code == 400
     assert client.get("/reports/missing/systems").status_code == 404
+
+
+def test_chinese_corpus_scores_with_its_script_normalisation(app: Flask) -> None:
+    """A Traditional MT post-edited in Simplified is a perfect match once the
+    corpus's t2s normalisation applies, without the caller asking for it."""
+    corpus = Corpus(name="zh", source_lang="en", target_lang="zh", script_normalisation="t2s")
+    document = Document(corpus=corpus, name="d1", position=0)
+    rater = User(username="zh-rater")
+    db.session.add_all([corpus, document, rater])
+    rows = [
+        ("這個軟體很好用後來大家都用了。", "这个软体很好用后来大家都用了。"),
+        ("他們說這裡的咖啡很貴。", "他们说这里的咖啡很贵。"),
+    ]
+    for position, (traditional, simplified) in enumerate(rows, start=1):
+        segment = Segment(document=document, position=position, source=f"source {position}")
+        outputs = {"A": traditional, "B": "这个程式不好用。"}
+        for system, text in outputs.items():
+            translation = Translation(segment=segment, system=system, text=text)
+            db.session.add(translation)
+            db.session.flush()
+            a = get_or_create_assessment(db.session, translation, rater)
+            save_assessment(
+                db.session,
+                a,
+                user=rater,
+                base_version=a.version,
+                post_edit=simplified,
+                status="done",
+            )
+    db.session.commit()
+    scores = {r.name: r.metrics["bleu"].score for r in system_table(db.session, corpus).systems}
+    assert scores["A"] == pytest.approx(100.0)
+    assert scores["B"] < 50
+    raw = system_table(db.session, corpus, normalise=lambda text: text)
+    assert {r.name: r for r in raw.systems}["A"].metrics["bleu"].score < 100

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, current_app, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from app.annotate import bp
@@ -19,12 +19,36 @@ from app.annotate.queries import (
 )
 from app.annotate.serialise import assessment_json
 from app.annotate.typology import category_groups
+from app.chinese import DISPLAY_SCRIPTS, display_source
 from app.extensions import db
 from app.models import FINISHED_STATUSES, Document, Segment, Translation
 from app.mqm import CATEGORIES, SEVERITIES
 
 #: Segments shown before and after the one being edited.
 CONTEXT_RADIUS = 2
+
+#: Where the annotator's choice of script for Chinese sources is kept, so it
+#: holds from one segment to the next.
+SCRIPT_KEY = "source_script"
+
+
+def _is_chinese(lang: str) -> bool:
+    return lang.replace("_", "-").split("-")[0].lower() == "zh"
+
+
+def _source_script(source_lang: str) -> str | None:
+    """The script Chinese sources are shown in; None for other languages.
+    `?script=` changes the remembered choice; an unknown value shows the
+    text as stored rather than failing the page."""
+    if not _is_chinese(source_lang):
+        return None
+    asked = request.args.get("script")
+    if asked is not None:
+        if asked not in DISPLAY_SCRIPTS:
+            return "original"
+        session[SCRIPT_KEY] = asked
+    remembered = session.get(SCRIPT_KEY, "original")
+    return remembered if remembered in DISPLAY_SCRIPTS else "original"
 
 
 @bp.app_context_processor
@@ -68,6 +92,14 @@ def segment(doc_id: int, position: int) -> str:
             return None
         return url_for("annotate.segment", doc_id=document.id, position=pos, **system_arg)
 
+    script = _source_script(document.corpus.source_lang)
+    source = display_source(seg.source, script) if script else seg.source
+    script_urls = {
+        name: url_for(
+            "annotate.segment", doc_id=document.id, position=position, script=name, **system_arg
+        )
+        for name in DISPLAY_SCRIPTS
+    }
     editable = translation is not None and is_annotatable(seg)
     editor = None
     if editable and translation is not None:
@@ -88,6 +120,9 @@ def segment(doc_id: int, position: int) -> str:
         document=document,
         corpus=document.corpus,
         segment=seg,
+        source=source,
+        script=script,
+        script_urls=script_urls if script else {},
         translations=translations,
         translation=translation,
         assessment=assessment,

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 from tqdm import tqdm
 
+from app.chinese import normaliser_for
 from app.errors import MtqaError
 from app.models import FINISHED_STATUSES, Assessment, Corpus, Document, Segment, Translation
 from app.mqm import error_weight
@@ -160,7 +161,11 @@ def system_table(
     progress: bool = False,
 ) -> SystemTable:
     """Score, rank and compare every system of `corpus`. The baseline of the
-    paired tests is `baseline`, or else the top-ranked system."""
+    paired tests is `baseline`, or else the top-ranked system. `normalise`
+    defaults to the corpus's own script normalisation, as in corpus_report,
+    so both give the same BLEU for the same pairs."""
+    if normalise is None:
+        normalise = normaliser_for(corpus)
     penalties = rating_penalties(
         session, corpus, source_error_weight=source_error_weight, progress=progress
     )
