@@ -18,11 +18,11 @@ from app.scoring.report import corpus_report
 from tests.conftest import SEED_TEXT, make_user
 
 
-def sacrebleu(directory, hyp: str, ref: str) -> dict[str, float]:
+def sacrebleu(directory, hyp: str, ref: str, *options: str) -> dict[str, float]:
     """The real sacrebleu command line, run on the exported files."""
     result = subprocess.run(
         [sys.executable, "-m", "sacrebleu", ref, "-i", hyp, "-m", "bleu", "chrf", "ter",
-         "-w", "4"],
+         "-w", "4", *options],
         cwd=directory, capture_output=True, text=True, check=True,
     )  # fmt: skip
     names = {"BLEU": "bleu", "chrF2": "chrf", "TER": "ter"}
@@ -121,3 +121,39 @@ def test_the_cli_writes_the_directory(two_systems, runner, tmp_path):
     )
     assert result.exit_code == 1
     assert "is a file" in result.output
+
+
+def test_chinese_script_normalisation_is_applied_to_the_files(app, tmp_path):
+    """t2s corpus: Traditional MT against Simplified post-edits. The files
+    hold what the scorer compares, so sacrebleu on them prints mtqa's scores."""
+    lines = [
+        {"doc_id": "d", "seg_id": n, "system": "mt", "source": source, "target": target}
+        for n, (source, target) in enumerate(
+            [("This software is easy to use.", "這個軟體很好用。"),
+             ("They say the coffee here is expensive.", "他們說這裡的咖啡很貴。"),
+             ("Later everyone used it.", "後來大家都用它。")],
+            start=1,
+        )
+    ]  # fmt: skip
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in lines))
+    import_path(db.session, path, corpus_name="zh", source_lang="en", target_lang="zh")
+    corpus = db.session.scalar(sa.select(Corpus))
+    corpus.script_normalisation = "t2s"
+    ann = make_user("ann")
+    edits = ["这个软体很好用。", "他们说这里的咖啡太贵了。", "后来大家都在用它。"]
+    translations = db.session.scalars(sa.select(Translation).order_by(Translation.id)).all()
+    for translation, edit in zip(translations, edits, strict=True):
+        save(translation, ann, "done", edit)
+    db.session.commit()
+    out = tmp_path / "out"
+    export_corpus(db.session, corpus, "text", out)
+    hyp = (out / "hyp.txt").read_text(encoding="utf-8").splitlines()
+    assert hyp[0] == "这个软体很好用。" and hyp[2] == "后来大家都用它。"
+    assert (out / "ref.txt").read_text(encoding="utf-8").splitlines() == edits
+    report = corpus_report(db.session, corpus)
+    assert sacrebleu(out, "hyp.txt", "ref.txt", "-tok", "zh") == rounded(report.metrics)
+    assert report.metrics["bleu"].score < 100
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert "sacrebleu ref.txt -i hyp.txt -m bleu chrf ter -tok zh\n" in readme
+    assert "opencc `t2s`" in readme

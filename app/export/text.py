@@ -4,7 +4,9 @@ one finished segment per line, plus a README with the exact command.
 The lines are the text the scorer saw (`one_line`), in the scorer's order,
 so `sacrebleu ref.txt -i hyp.txt -m bleu chrf ter` prints the numbers mtqa
 reports, with the same signatures. With several systems each gets its own
-`hyp.SYSTEM.txt` / `ref.SYSTEM.txt`.
+`hyp.SYSTEM.txt` / `ref.SYSTEM.txt`. A corpus with a Chinese script
+normalisation gets hyp and ref already normalised, since that is what the
+scorer compares; sources stay as stored.
 """
 
 from __future__ import annotations
@@ -18,11 +20,18 @@ from typing import TextIO
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from app.chinese import CONVERSIONS, NONE, normaliser_for
 from app.errors import ExportError
 from app.export.files import replace_atomically
 from app.export.registry import register
 from app.models import Corpus
-from app.scoring.metrics import METRICS, MetricResult, sacrebleu_command, tokenizer_for
+from app.scoring.metrics import (
+    METRICS,
+    MetricResult,
+    prepare,
+    sacrebleu_command,
+    tokenizer_for,
+)
 from app.scoring.report import CorpusReport, corpus_report, finished_pairs
 from app.scoring.text import one_line
 
@@ -52,7 +61,11 @@ def _scores(
 
 
 def _readme(
-    report: CorpusReport, systems: dict[str, int], with_source: set[str], tokenize: str
+    report: CorpusReport,
+    systems: dict[str, int],
+    with_source: set[str],
+    tokenize: str,
+    script: str = NONE,
 ) -> str:
     corpus = report.corpus
     single = len(systems) <= 1
@@ -69,6 +82,14 @@ def _readme(
         "finished assessment.",
         "",
     ]
+    if script != NONE:
+        lines += [
+            f"Script normalisation: hyp and ref are written after opencc `{script}` "
+            f"({CONVERSIONS.get(script, script)}), as mtqa scores them; the sacrebleu "
+            "commands below reproduce mtqa's scores only on these normalised files. "
+            "Sources are as stored.",
+            "",
+        ]
     for system, count in systems.items():
         name = None if single else system
         files = f"`{file_name('hyp', name)}` (MT of system `{system}`), `{file_name('ref', name)}`"
@@ -116,6 +137,7 @@ def write_text(
         raise ExportError(f"{output} is a file; the text export writes a directory of files")
     report = corpus_report(session, corpus, progress=progress)
     tokenize = tokenizer_for(corpus.target_lang)
+    normalise = normaliser_for(corpus)
     counts: dict[str, int] = {}
     with_source: set[str] = set()
     without_source: set[str] = set()
@@ -147,8 +169,8 @@ def write_text(
                         replace_atomically(output / file_name(kind, system))
                     )
             counts[system] += 1
-            handles[("hyp", system)].write(one_line(pair.hypothesis) + "\n")
-            handles[("ref", system)].write(one_line(pair.reference) + "\n")
+            handles[("hyp", system)].write(prepare(pair.hypothesis, normalise) + "\n")
+            handles[("ref", system)].write(prepare(pair.reference, normalise) + "\n")
             if pair.source is None:
                 without_source.add(system)
             else:
@@ -157,7 +179,9 @@ def write_text(
     written = _finish(output, counts, with_source)
     readme = output / "README.md"
     with replace_atomically(readme) as handle:
-        handle.write(_readme(report, counts, with_source, tokenize))
+        handle.write(
+            _readme(report, counts, with_source, tokenize, corpus.script_normalisation or NONE)
+        )
     return [*written, readme]
 
 
