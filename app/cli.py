@@ -247,6 +247,24 @@ def qa_command(corpus_name: str, glossary_path: Path | None, as_json: bool) -> N
         click.echo(format_table(rows))
 
 
+@bp.cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@reports_errors
+def backup_command(path: Path, force: bool) -> None:
+    """Copy the live database into PATH while the app keeps running
+    (SQLite); for PostgreSQL, print the pg_dump command to run instead."""
+    from app.backup import backup
+
+    result = backup(db.engine.url, path, force=force)
+    if isinstance(result, str):
+        click.echo("PostgreSQL is backed up with pg_dump (the password is read from")
+        click.echo("PGPASSWORD or ~/.pgpass); nothing was written. Run:")
+        click.echo(f"  {result}")
+        return
+    click.echo(result.summary())
+
+
 @bp.cli.group("corpus")
 def corpus_group() -> None:
     """Corpus settings."""
