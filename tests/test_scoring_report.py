@@ -15,7 +15,9 @@ from sacrebleu.metrics import BLEU, CHRF, TER
 from app.assessments import SpanData, get_or_create_assessment, save_assessment
 from app.extensions import db
 from app.models import Corpus, Document, Segment, Translation
+from app.models.stats import SegmentStats
 from app.scoring.report import corpus_report, finished_pairs, format_report
+from app.scoring.segments import SegmentScorer
 from app.scoring.text import one_line
 from tests.conftest import make_user
 
@@ -303,3 +305,29 @@ def test_score_command(runner, corpus):
     assert data["n_segments"] == 6
     table = runner.invoke(args=["score", "--corpus", "latepost"])
     assert table.exit_code == 0 and "Segments finished: 6 / 7" in table.output
+
+
+def test_report_without_segments_has_the_same_corpus_figures(corpus):
+    full = corpus_report(db.session, corpus)
+    lean = corpus_report(db.session, corpus, keep_segments=False)
+    assert lean.segment_scores == {}
+    assert lean.as_dict() == full.as_dict()
+
+
+@pytest.mark.parametrize("stored", [True, False])
+def test_segment_scorer_equals_the_report_per_segment(corpus, stored):
+    if not stored:
+        db.session.execute(sa.delete(SegmentStats).where(SegmentStats.corpus_id == corpus.id))
+        db.session.commit()
+    expected = corpus_report(db.session, corpus).segment_scores
+    scorer = SegmentScorer(db.session, corpus)
+    assert (scorer.lookup is not None) == stored
+    pairs = list(finished_pairs(db.session, corpus))
+    # Scored in two batches, as a streaming writer asks for them.
+    got = scorer.scores(pairs[:2]) | scorer.scores(pairs[2:])
+    assert got == expected
+    assert len(got) == 6
+    if scorer.lookup is not None:
+        # The fixture moves a timestamp after the save, so one stored row is no
+        # longer the reference-giving assessment's: that pair is scored from text.
+        assert scorer.lookup.misses == 1

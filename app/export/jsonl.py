@@ -8,6 +8,7 @@ import -> export -> import -> export is byte-identical.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -18,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from app.export.files import replace_atomically
 from app.export.registry import register
-from app.export.rows import TranslationRow, rows_with_progress
+from app.export.rows import BATCH_SIZE, TranslationRow, rows_with_progress
 from app.ingest.jsonl import FORMAT_NAME, FORMAT_VERSION
 from app.models import Corpus, Document
 from app.scoring.report import corpus_report
+from app.scoring.segments import SegmentScorer
 
 SCORE_KEYS = ("bleu", "chrf", "ter", "mqm")
 
@@ -108,12 +110,18 @@ def write_jsonl(
     """`output` is the .jsonl file, or a directory to put `<corpus>.jsonl` in."""
     if output.is_dir():
         output = output / f"{corpus.name}.jsonl"
-    report = corpus_report(session, corpus, progress=progress)
+    # The corpus figures only: each row's scores are computed as it is
+    # written, a batch at a time, so memory stays flat however many
+    # segments are finished.
+    report = corpus_report(session, corpus, progress=progress, keep_segments=False)
+    scorer = SegmentScorer(session, corpus)
     with replace_atomically(output) as handle:
         rows = rows_with_progress(session, corpus, progress)
-        for row in rows:
-            obj = line_object(row, report.segment_scores.get(row.translation_id))
-            handle.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        while batch := list(itertools.islice(rows, BATCH_SIZE)):
+            scores = scorer.scores([row.pair for row in batch if row.pair is not None])
+            for row in batch:
+                obj = line_object(row, scores.get(row.translation_id))
+                handle.write(json.dumps(obj, ensure_ascii=False) + "\n")
     meta = sidecar_path(output)
     with replace_atomically(meta) as handle:
         data = sidecar_object(session, corpus, report.as_dict())

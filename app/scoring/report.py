@@ -242,6 +242,7 @@ def corpus_report(
     *,
     normalise: Normaliser | None = None,
     metrics: tuple[str, ...] = DEFAULT_METRICS,
+    keep_segments: bool = True,
 ) -> CorpusReport:
     """Score every finished pair of the corpus: sacrebleu metrics against the
     references, MQM from the spans. `normalise` is applied to hypothesis and
@@ -252,7 +253,12 @@ def corpus_report(
     no text is rescored: segment scores come from the stored rows and the
     corpus and system scores from SUM queries over them. A pair whose row is
     missing or stale is scored from its text, and then the corpus scores
-    are the sums made here."""
+    are the sums made here.
+
+    `keep_segments=False` leaves `segment_scores` empty: a caller that
+    streams the corpus (the JSONL export) scores each segment as it goes
+    (`app.scoring.segments`), and holding a dict per finished segment would
+    grow with the corpus."""
     # Imported here: the incremental scores build on this module.
     from app.chinese import normaliser_for
     from app.scoring import incremental
@@ -287,11 +293,13 @@ def corpus_report(
                     )
                 whole.scorer.add_statistics(stats)
                 system.scorer.add_statistics(stats)
-                scores.update(segment_scores_of(stats))
+                if keep_segments:
+                    scores.update(segment_scores_of(stats))
             words = word_count(pair.hypothesis)
             scores["mqm"] = whole.tally.add(pair.spans, words)
             system.tally.add(pair.spans, words)
-            segment_scores[pair.translation_id] = scores
+            if keep_segments:
+                segment_scores[pair.translation_id] = scores
     results = whole.scorer.results()
     systems = [acc.summary(name) for name, acc in sorted(by_system.items())]
     if stored and not lookup.misses:
