@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -76,19 +77,58 @@ def validate_spans(spans: Iterable[SpanData], target: str, source: str | None) -
     return checked
 
 
-def get_or_create_assessment(session: Session, translation: Translation, user: User) -> Assessment:
-    assessment = session.scalar(
+def reference_order() -> tuple[sa.ColumnElement[Any], ...]:
+    """The reference rule, as an ORDER BY over a translation's finished
+    assessments: a gold reference from adjudication first, then the most
+    recently updated annotation (ties, e.g. equal timestamps from one
+    import, go to the newest row)."""
+    return (
+        sa.case((Assessment.kind == "gold", 0), else_=1),
+        Assessment.updated_at.desc(),
+        Assessment.id.desc(),
+    )
+
+
+def find_assessment(
+    session: Session, translation_id: int, user_id: int, kind: str = "annotation"
+) -> Assessment | None:
+    return session.scalar(
         sa.select(Assessment).where(
-            Assessment.translation_id == translation.id, Assessment.annotator_id == user.id
+            Assessment.translation_id == translation_id,
+            Assessment.annotator_id == user_id,
+            Assessment.kind == kind,
         )
     )
+
+
+def get_or_create_assessment(
+    session: Session, translation: Translation, user: User, kind: str = "annotation"
+) -> Assessment:
+    assessment = find_assessment(session, translation.id, user.id, kind)
     if assessment is None:
         assessment = Assessment(
-            translation=translation, annotator=user, post_edit=translation.text, status="draft"
+            translation=translation,
+            annotator=user,
+            post_edit=translation.text,
+            status="draft",
+            kind=kind,
         )
         session.add(assessment)
         session.flush()
     return assessment
+
+
+def already_applied(session: Session, assessment: Assessment, client_key: str) -> bool:
+    if assessment.id is None:
+        return False
+    return (
+        session.scalar(
+            sa.select(Revision.id).where(
+                Revision.assessment_id == assessment.id, Revision.client_key == client_key
+            )
+        )
+        is not None
+    )
 
 
 def save_assessment(
@@ -102,6 +142,7 @@ def save_assessment(
     spans: Sequence[SpanData] | None = None,
     time_spent: float = 0.0,
     keystrokes: int = 0,
+    client_key: str | None = None,
 ) -> Assessment:
     """Apply one save and append its revision; the caller commits.
 
@@ -109,7 +150,14 @@ def save_assessment(
     StaleVersionError before anything is written; the version counter on the
     UPDATE itself catches a concurrent writer that slipped in between.
     `spans=None` keeps the stored spans; a list replaces them.
+
+    `client_key` is the client's idempotency key for this save: when a
+    revision of this assessment already carries it, the save was applied
+    before (a retry after a lost answer) and nothing is applied again;
+    see `already_applied`.
     """
+    if client_key is not None and already_applied(session, assessment, client_key):
+        return assessment
     if status not in STATUSES:
         raise ValidationError(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
     if base_version != assessment.version:
@@ -151,6 +199,7 @@ def save_assessment(
             spans_json=json.dumps(
                 [span_data(s).as_dict() for s in assessment.spans], ensure_ascii=False
             ),
+            client_key=client_key,
         )
     )
     session.flush()

@@ -2,8 +2,10 @@
 
 `python -m app.seed` (run by `make run` after `mtqa db upgrade`) imports
 `source_texts/` and every `annotations/*.jsonl`, then makes sure the demo
-annotator exists. It can run any number of times: imports are idempotent
-and an existing account is left as it is.
+account (an admin: it can annotate any segment, read the reports and set up
+campaigns) exists, and that the annotators who arrived with the annotations
+have their work assigned in a campaign per corpus. It can run any number of
+times: imports are idempotent and an existing account is left as it is.
 
 The demo password is random, made once and kept in the instance folder
 (`demo-password.txt`, readable by its owner only), so every run prints the
@@ -24,14 +26,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.errors import MtqaError
-from app.models import Corpus, Document, Segment, Translation, User
+from app.models import Assessment, Campaign, Corpus, Document, Segment, Translation, User
 
 if TYPE_CHECKING:
     from app.ingest import ImportReport
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_USERNAME = "demo"
-DEMO_ROLE = "annotator"
+DEMO_ROLE = "admin"
 PASSWORD_FILE = "demo-password.txt"
 
 
@@ -84,7 +86,46 @@ def seed(session: Session, instance_dir: Path, data_dir: Path = REPO) -> SeedRes
 
     imports = [(path, import_path(session, path)) for path in seed_inputs(data_dir)]
     demo = ensure_demo_account(session, instance_dir)
+    ensure_seed_campaigns(session)
     return SeedResult(imports, demo, corpus_counts(session))
+
+
+def ensure_seed_campaigns(session: Session) -> None:
+    """A campaign per corpus that has none, giving each annotator who has
+    work in it every segment, so they can open what they annotated."""
+    from app.assignment import CampaignError, create_campaign
+
+    for corpus in session.scalars(sa.select(Corpus).order_by(Corpus.name)):
+        if session.scalar(sa.select(Campaign.id).where(Campaign.corpus_id == corpus.id).limit(1)):
+            continue
+        annotators = session.scalars(
+            sa.select(User)
+            .where(User.role == "annotator")
+            .where(
+                User.id.in_(
+                    sa.select(Assessment.annotator_id)
+                    .join(Translation, Assessment.translation_id == Translation.id)
+                    .join(Segment, Translation.segment_id == Segment.id)
+                    .join(Document, Segment.document_id == Document.id)
+                    .where(Document.corpus_id == corpus.id)
+                )
+            )
+            .order_by(User.username)
+        ).all()
+        if not annotators:
+            continue
+        try:
+            create_campaign(
+                session,
+                name=corpus.name,
+                corpus=corpus,
+                annotators=annotators,
+                per_segment=len(annotators),
+                description="Created by the seed for the annotators of the bundled annotations.",
+            )
+        except CampaignError:
+            continue
+    session.commit()
 
 
 def demo_password(instance_dir: Path) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
@@ -54,6 +55,23 @@ def make_user(username: str, role: str = "annotator", password: str = PASSWORD) 
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def assign(user: User, corpus_name: str | None = None) -> None:
+    """Give `user` every annotatable translation of the corpus (of every
+    corpus when None) in a campaign of their own, as an admin would."""
+    from app.assignment import create_campaign
+    from app.models import Campaign, Corpus
+
+    stmt = sa.select(Corpus).order_by(Corpus.id)
+    if corpus_name is not None:
+        stmt = stmt.where(Corpus.name == corpus_name)
+    for corpus in db.session.scalars(stmt).all():
+        n = db.session.scalar(sa.select(sa.func.count(Campaign.id))) or 0
+        create_campaign(
+            db.session, name=f"{corpus.name}/{user.username}/{n}", corpus=corpus, annotators=[user]
+        )
+    db.session.commit()
 
 
 @pytest.fixture

@@ -14,8 +14,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.extensions import db
-from app.models import Assessment, Corpus, Document, Revision, Segment, Translation, User
-from tests.conftest import make_user
+from app.models import (
+    Assessment,
+    Assignment,
+    Campaign,
+    Corpus,
+    Document,
+    Revision,
+    Segment,
+    Translation,
+    User,
+)
+from tests.conftest import assign, make_user
 
 SCRIPT = "<script>alert('x')</script>"
 
@@ -46,6 +56,22 @@ def build_document(
         for system, text in systems.items():
             segment.translations.append(Translation(system=system, text=text))
         db.session.add(segment)
+    db.session.commit()
+    # Annotators open only assigned work: give this document to every
+    # annotator there is, as a campaign would.
+    translations = db.session.scalars(
+        sa.select(Translation.id)
+        .join(Segment)
+        .where(Segment.document_id == document.id, Segment.annotatable.is_(True))
+    ).all()
+    campaign = Campaign(name=f"{corpus_name}/{name}", corpus_id=document.corpus_id)
+    db.session.add(campaign)
+    db.session.flush()
+    for user in db.session.scalars(sa.select(User).where(User.role == "annotator")):
+        db.session.add_all(
+            Assignment(campaign_id=campaign.id, translation_id=t, annotator_id=user.id)
+            for t in translations
+        )
     db.session.commit()
     return document
 
@@ -85,7 +111,7 @@ def logged_in(client: FlaskClient, annotator: User, auth) -> FlaskClient:
 
 
 @pytest.fixture
-def doc(app: Flask) -> Document:
+def doc(app: Flask, annotator: User) -> Document:
     return build_document(
         [
             ("title", "Former Internet employees", None),
@@ -493,11 +519,18 @@ def test_offsets_count_code_points_not_utf16_units(logged_in: FlaskClient) -> No
     assert status == 400
 
 
-def test_non_annotatable_segment_cannot_be_saved(logged_in: FlaskClient, doc: Document) -> None:
+def test_non_annotatable_segment_cannot_be_saved(client: FlaskClient, doc: Document, auth) -> None:
+    # No campaign assigns such segments, so an annotator is refused before
+    # that; an admin, who may annotate anything, learns why.
+    make_user("boss", role="admin")
+    auth.login("boss")
     for position in (2, 5):
-        status, body = save(logged_in, translation_at(doc, position).id, status="done")
+        status, body = save(client, translation_at(doc, position).id, status="done")
         assert status == 400
         assert "not offered for annotation" in body["error"]
+    auth.logout()
+    auth.login()
+    assert save(client, translation_at(doc, 2).id, status="done")[0] == 403
     assert db.session.scalar(sa.select(sa.func.count(Assessment.id))) == 0
 
 
@@ -510,7 +543,7 @@ def test_unknown_translation_is_json_404(logged_in: FlaskClient) -> None:
 def test_users_do_not_share_assessments(
     client: FlaskClient, doc: Document, annotator: User, auth
 ) -> None:
-    make_user("second")
+    assign(make_user("second"), "news")
     translation = translation_at(doc, 3)
     auth.login()
     assert save(client, translation.id, post_edit="ann's edit")[0] == 200

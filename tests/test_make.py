@@ -22,7 +22,7 @@ from flask import Flask
 
 from app import create_app
 from app.extensions import db
-from app.models import Corpus, Document, Segment, User
+from app.models import Assignment, Campaign, Corpus, Document, Segment, User
 from app.seed import DEMO_USERNAME, PASSWORD_FILE, ensure_demo_account
 from config import TestConfig
 
@@ -113,7 +113,17 @@ def test_seed_twice_imports_once_and_prints_one_login(
     for output in (first.stdout, second.stdout):
         assert f"password: {password}" in output
     demo = db.session.scalars(sa.select(User).where(User.username == DEMO_USERNAME)).one()
-    assert (demo.role, demo.check_password(password)) == ("annotator", True)
+    assert (demo.role, demo.check_password(password)) == ("admin", True)
+    # The annotator who came with the annotations can open every segment of
+    # their corpus, once: the second run adds no campaign.
+    campaigns = db.session.scalars(sa.select(Campaign)).all()
+    assert [c.name for c in campaigns] == ["latepost"]
+    assigned = db.session.execute(
+        sa.select(User.username, sa.func.count(Assignment.id))
+        .join(Assignment, Assignment.annotator_id == User.id)
+        .group_by(User.username)
+    ).all()
+    assert assigned == [("annotator-zhen-1", 254)]
 
 
 def test_seed_refuses_a_database_without_tables(fresh_database_url: str, instance: Path) -> None:

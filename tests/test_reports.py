@@ -29,7 +29,9 @@ def page_text(response) -> str:
 
 @pytest.fixture
 def logged_in(auth, corpus):
-    response = auth.login("ann")
+    # Reports show every annotator's work: a researcher reads them.
+    make_user("reader", role="researcher")
+    response = auth.login("reader")
     assert response.status_code in (302, 303)
     return corpus
 
@@ -93,7 +95,7 @@ def test_error_table(client, logged_in):
 
 
 def test_user_text_is_escaped(client, auth, app):
-    user = make_user("ann")
+    user = make_user("ann", role="researcher")
     corpus = Corpus(name="xss", source_lang="zh", target_lang="en")
     doc = Document(corpus=corpus, name='<img src=x onerror="1">')
     db.session.add_all([corpus, doc])
@@ -146,7 +148,7 @@ def test_unknown_corpus_is_404(client, logged_in):
 
 
 def test_corpus_names_with_a_slash(client, auth, app):
-    make_user("ann")
+    make_user("ann", role="researcher")
     db.session.add(Corpus(name="wmt22/en-de", source_lang="en", target_lang="de"))
     db.session.commit()
     auth.login("ann")

@@ -272,7 +272,7 @@ def test_ted_zhen_source_errors_at_weight_zero(ted) -> None:
 
 def test_report_page_shows_the_system_table(corpus: Corpus, client) -> None:
     assert client.get("/reports/systems/systems").status_code == 302  # login first
-    make_user("viewer")
+    make_user("viewer", role="researcher")
     client.post("/auth/login", data={"username": "viewer", "password": PASSWORD})
     response = client.get("/reports/systems/systems?baseline=beta")
     assert response.status_code == 200

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-import sqlalchemy as sa
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.access import can_annotate
 from app.annotate import bp
 from app.annotate.queries import is_annotatable
 from app.annotate.serialise import assessment_json
@@ -28,11 +28,12 @@ from app.assessments import (
     SpanData,
     StaleVersionError,
     ValidationError,
+    find_assessment,
     get_or_create_assessment,
     save_assessment,
 )
 from app.extensions import db
-from app.models import Assessment, Translation
+from app.models import Translation
 
 #: One save never reports more than a working day: anything larger is a
 #: client clock gone wrong, and would distort the time statistics.
@@ -65,6 +66,7 @@ class SaveRequest:
     spans: list[SpanData] | None
     time_spent: float
     keystrokes: int
+    client_key: str | None
 
 
 def _int(value: object, name: str, *, minimum: int = 0) -> int:
@@ -122,7 +124,13 @@ def parse_save_request(payload: object) -> SaveRequest:
         raise ValidationError("time_spent must be a number of seconds")
     if not math.isfinite(time_spent) or time_spent < 0:
         raise ValidationError("time_spent must be a finite, non-negative number")
+    client_key = payload.get("client_key")
+    if client_key is not None and (
+        not isinstance(client_key, str) or not 8 <= len(client_key) <= 64
+    ):
+        raise ValidationError("client_key must be a string of 8 to 64 characters")
     return SaveRequest(
+        client_key=client_key,
         base_version=_int(payload["base_version"], "base_version"),
         post_edit=_optional_str(payload.get("post_edit"), "post_edit"),
         status=payload["status"],
@@ -133,12 +141,7 @@ def parse_save_request(payload: object) -> SaveRequest:
 
 
 def _current(translation: Translation) -> dict[str, object]:
-    assessment = db.session.scalar(
-        sa.select(Assessment).where(
-            Assessment.translation_id == translation.id,
-            Assessment.annotator_id == current_user.id,
-        )
-    )
+    assessment = find_assessment(db.session, translation.id, current_user.id)
     return assessment_json(assessment, translation)
 
 
@@ -159,6 +162,8 @@ def save(translation_id: int) -> ResponseReturnValue:
     translation = db.session.get(Translation, translation_id)
     if translation is None:
         return json_error(404, f"no translation {translation_id}")
+    if not can_annotate(db.session, current_user, translation.id):
+        return json_error(403, f"translation {translation_id} is not assigned to you")
     segment = translation.segment
     if not is_annotatable(segment):
         return json_error(
@@ -169,12 +174,7 @@ def save(translation_id: int) -> ResponseReturnValue:
     except ValidationError as exc:
         return json_error(400, str(exc))
 
-    existed = db.session.scalar(
-        sa.select(Assessment.id).where(
-            Assessment.translation_id == translation.id,
-            Assessment.annotator_id == current_user.id,
-        )
-    )
+    existed = find_assessment(db.session, translation.id, current_user.id)
     try:
         assessment = get_or_create_assessment(db.session, translation, current_user)
         # Version 0 means the editor saw no assessment; the one just created
@@ -192,6 +192,7 @@ def save(translation_id: int) -> ResponseReturnValue:
             spans=data.spans,
             time_spent=data.time_spent,
             keystrokes=data.keystrokes,
+            client_key=data.client_key,
         )
         db.session.commit()
     except ValidationError as exc:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app.access import visible_translations
 from app.models import (
     ANNOTATABLE_KINDS,
     FINISHED_STATUSES,
@@ -63,6 +64,7 @@ def document_progress(session: Session, user: User) -> list[CorpusProgress]:
     documents = session.scalars(
         sa.select(Document).order_by(Document.corpus_id, Document.position, Document.name)
     ).all()
+    # An annotator sees only documents holding work assigned to them.
     finished = Assessment.status.in_(sorted(FINISHED_STATUSES))
     rows = session.execute(
         sa.select(
@@ -77,20 +79,25 @@ def document_progress(session: Session, user: User) -> list[CorpusProgress]:
         .outerjoin(
             Assessment,
             sa.and_(
-                Assessment.translation_id == Translation.id, Assessment.annotator_id == user.id
+                Assessment.translation_id == Translation.id,
+                Assessment.annotator_id == user.id,
+                Assessment.kind == "annotation",
             ),
         )
-        .where(annotatable_clause())
+        .where(annotatable_clause(), visible_translations(user))
         .group_by(Segment.document_id)
     ).all()
     counts = {row[0]: row[1:] for row in rows}
     by_corpus: dict[int, list[DocumentProgress]] = {c.id: [] for c in corpora}
+    admin = user.role == "admin"
     for document in documents:
+        if not admin and document.id not in counts:
+            continue
         total, done, drafts, next_position, first = counts.get(document.id, (0, 0, 0, None, None))
         by_corpus.setdefault(document.corpus_id, []).append(
             DocumentProgress(document, total, done, drafts, next_position, first)
         )
-    return [CorpusProgress(c, by_corpus[c.id]) for c in corpora]
+    return [CorpusProgress(c, by_corpus[c.id]) for c in corpora if admin or by_corpus[c.id]]
 
 
 @dataclass(frozen=True)
@@ -116,7 +123,9 @@ def context_rows(
         .outerjoin(
             Assessment,
             sa.and_(
-                Assessment.translation_id == Translation.id, Assessment.annotator_id == user.id
+                Assessment.translation_id == Translation.id,
+                Assessment.annotator_id == user.id,
+                Assessment.kind == "annotation",
             ),
         )
         .where(
@@ -133,11 +142,20 @@ def context_rows(
 
 
 def neighbour_position(
-    session: Session, document: Document, position: int, system: str | None, *, forward: bool
+    session: Session,
+    document: Document,
+    position: int,
+    system: str | None,
+    user: User,
+    *,
+    forward: bool,
 ) -> int | None:
     """The next (or previous) annotatable segment that has a translation by
-    `system`: meta and boilerplate segments are skipped."""
-    has_translation = sa.exists().where(Translation.segment_id == Segment.id)
+    `system` open to this user: meta and boilerplate segments, and segments
+    assigned to others, are skipped."""
+    has_translation = sa.exists().where(
+        Translation.segment_id == Segment.id, visible_translations(user)
+    )
     if system is not None:
         has_translation = has_translation.where(Translation.system == system)
     position_col = Segment.position
@@ -159,6 +177,7 @@ def user_assessments(
         sa.select(Assessment).where(
             Assessment.translation_id.in_([t.id for t in translations]),
             Assessment.annotator_id == user.id,
+            Assessment.kind == "annotation",
         )
     ).all()
     return {a.translation_id: a for a in found}

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
+from app.access import can_annotate, can_read_results
 from app.annotate import bp
 from app.annotate.queries import (
     context_rows,
@@ -74,7 +75,9 @@ def segment(doc_id: int, position: int) -> str:
     )
     if seg is None:
         abort(404)
-    translations: list[Translation] = list(seg.translations)
+    translations = [t for t in seg.translations if can_annotate(db.session, current_user, t.id)]
+    if not translations and seg.translations and is_annotatable(seg):
+        abort(403)
     assessments = user_assessments(db.session, translations, current_user)
     translation = _pick_translation(translations, assessments, request.args.get("system"))
     system = translation.system if translation else request.args.get("system")
@@ -82,8 +85,12 @@ def segment(doc_id: int, position: int) -> str:
     before, after = context_rows(
         db.session, document, position, system, current_user, CONTEXT_RADIUS
     )
-    prev_pos = neighbour_position(db.session, document, position, system, forward=False)
-    next_pos = neighbour_position(db.session, document, position, system, forward=True)
+    prev_pos = neighbour_position(
+        db.session, document, position, system, current_user, forward=False
+    )
+    next_pos = neighbour_position(
+        db.session, document, position, system, current_user, forward=True
+    )
     n_annotatable, last_position = document_position_count(db.session, document)
     system_arg: dict[str, Any] = {"system": system} if system and len(translations) > 1 else {}
 
@@ -159,7 +166,8 @@ def _pick_translation(
 
 
 def _report_url(corpus_name: str) -> str | None:
-    """The report page lives in another blueprint that may not be installed."""
-    if "reports.corpus" not in current_app.view_functions:
+    """The report page lives in another blueprint that may not be installed,
+    and is not for annotators."""
+    if "reports.corpus" not in current_app.view_functions or not can_read_results(current_user):
         return None
     return url_for("reports.corpus", corpus_name=corpus_name)

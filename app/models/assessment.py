@@ -23,17 +23,23 @@ if TYPE_CHECKING:
 #: draft: work in progress; done: corrected; no_errors: confirmed error-free.
 STATUSES: Final[tuple[str, ...]] = ("draft", "done", "no_errors")
 FINISHED_STATUSES: Final[frozenset[str]] = frozenset({"done", "no_errors"})
+#: annotation: one annotator's work; gold: the reference a reviewer built
+#: from the annotators' work in adjudication, which scoring prefers.
+KINDS: Final[tuple[str, ...]] = ("annotation", "gold")
 
 
 class Assessment(Base):
     __tablename__ = "assessment"
-    __table_args__ = (sa.UniqueConstraint("translation_id", "annotator_id"),)
+    __table_args__ = (sa.UniqueConstraint("translation_id", "annotator_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     translation_id: Mapped[int] = mapped_column(
         sa.ForeignKey("translation.id", ondelete="CASCADE"), index=True
     )
     annotator_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    kind: Mapped[str] = mapped_column(
+        sa.String(16), default="annotation", server_default="annotation"
+    )
     #: The corrected MT; starts as the MT itself.
     post_edit: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(16), default="draft", index=True)
@@ -97,7 +103,10 @@ class Revision(Base):
     of a post-edit, from which any earlier version can be restored."""
 
     __tablename__ = "revision"
-    __table_args__ = (sa.UniqueConstraint("assessment_id", "version"),)
+    __table_args__ = (
+        sa.UniqueConstraint("assessment_id", "version"),
+        sa.UniqueConstraint("assessment_id", "client_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(
@@ -110,4 +119,7 @@ class Revision(Base):
     status: Mapped[str] = mapped_column(sa.String(16))
     #: The error spans as saved, as JSON, so a restore brings them back too.
     spans_json: Mapped[str] = mapped_column(sa.Text, default="[]")
+    #: The idempotency key the client sent with the save: a retry of a save
+    #: that was stored (the answer was lost) finds it here and is not applied twice.
+    client_key: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,6 +19,13 @@ AUDIT_EVENTS: Final[tuple[str, ...]] = (
     "export",
     "delete",
     "user-create",
+    "campaign-create",
+    "assign",
+    "adjudicate",
+    "restore",
+    "token-create",
+    "token-revoke",
+    "backup",
 )
 
 

@@ -5,7 +5,10 @@ segment with its MT errors marked. Views are thin: the numbers come from
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort
+from flask_login import current_user
+
+from app.access import can_read_results
 
 bp = Blueprint(
     "reports",
@@ -15,5 +18,14 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
+
+
+@bp.before_request
+def _results_readers_only() -> None:
+    """Reports show every annotator's work: researchers and admins only.
+    Anonymous users fall through to login_required's redirect."""
+    if current_user.is_authenticated and not can_read_results(current_user):
+        abort(403)
+
 
 from app.reports import routes, systems  # noqa: E402,F401  (registers the views on bp)

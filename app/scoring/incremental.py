@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from app.assessments import reference_order
 from app.chinese import NONE, normaliser_for
 from app.errors import MtqaError
 from app.models import FINISHED_STATUSES, Assessment, Corpus, Document, Segment, Translation
@@ -174,7 +175,7 @@ def refresh_segment_stats(session: Session, translation: Translation) -> Segment
                 Assessment.translation_id == translation.id,
                 Assessment.status.in_(FINISHED_STATUSES),
             )
-            .order_by(Assessment.updated_at.desc(), Assessment.id.desc())
+            .order_by(*reference_order())
             .limit(1)
         )
     row = session.scalar(

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 from tqdm import tqdm
 
-from app.assessments import SpanData, span_data
+from app.assessments import SpanData, reference_order, span_data
 from app.models import FINISHED_STATUSES, Assessment, Corpus, Document, Segment, Translation
 from app.scoring.metrics import (
     DEFAULT_METRICS,
@@ -163,11 +163,10 @@ def _in_corpus(stmt: sa.Select, corpus: Corpus) -> sa.Select:
 
 
 def _latest_finished() -> sa.Subquery:
-    """Each translation's most recently updated finished assessment ranks 1
-    (ties, e.g. equal timestamps from one import, go to the newest row)."""
+    """The finished assessment the reference rule picks ranks 1 for each
+    translation (`reference_order`)."""
     rank = sa.func.row_number().over(
-        partition_by=Assessment.translation_id,
-        order_by=(Assessment.updated_at.desc(), Assessment.id.desc()),
+        partition_by=Assessment.translation_id, order_by=reference_order()
     )
     return (
         sa.select(Assessment.id.label("assessment_id"), rank.label("rank"))

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 from sacrebleu.metrics import TER
 
+from app.assignment import create_campaign
 from app.extensions import db
-from app.models import Assessment, Document, ErrorSpan, Segment, Translation, User
+from app.models import Assessment, Corpus, Document, ErrorSpan, Segment, Translation, User
 from tests.browser.conftest import REPO, LiveServer
 from tests.browser.helpers import log_in, select_text
 
@@ -29,7 +30,12 @@ def _seed(server: LiveServer) -> tuple[str, int, str]:
         import_path(db.session, REPO / "source_texts")
         user = User(username="seed-annotator")
         user.set_password(PASSWORD)
-        db.session.add(user)
+        reader = User(username="seed-researcher", role="researcher")
+        reader.set_password(PASSWORD)
+        db.session.add_all([user, reader])
+        db.session.flush()
+        corpus = db.session.scalars(sa.select(Corpus)).one()
+        create_campaign(db.session, name="seed", corpus=corpus, annotators=[user])
         db.session.commit()
         document, segment, translation = db.session.execute(
             sa.select(Document, Segment, Translation)
@@ -119,9 +125,15 @@ def test_flag_correct_and_score_wang_cola(
         assert mt[span.start : span.end] == "Wang Cola"
         assert (span.category, span.severity) == ("Accuracy/Mistranslation", "Major")
 
-    # The report scores the one finished pair; TER as sacrebleu computes it.
+    # Reports are not for annotators; a researcher's report scores the one
+    # finished pair, TER as sacrebleu computes it.
+    page.goto(base + "/reports/latepost")
+    expect(page.locator("h1")).to_contain_text("Forbidden")
+    context.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    log_in(page, base, "seed-researcher", PASSWORD)
     expected_ter = TER().sentence_score(mt, [corrected]).score
-    page.set_viewport_size({"width": 1280, "height": 720})
     page.goto(base + "/reports/latepost")
     expect(page.locator("#metric-ter .score")).to_have_text(f"{expected_ter:.2f}")
     assert expected_ter > 0

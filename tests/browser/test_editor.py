@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from app.assignment import create_campaign
 from app.extensions import db
 from app.models import Assessment, Corpus, Document, ErrorSpan, Segment, Translation, User
 from tests.browser.conftest import LiveServer
@@ -31,6 +32,8 @@ def editor_page(live_server: LiveServer) -> str:
         user = User(username="editor")
         user.set_password(PASSWORD)
         db.session.add_all([document, user])
+        db.session.flush()
+        create_campaign(db.session, name="editor", corpus=corpus, annotators=[user])
         db.session.commit()
         return f"/annotate/{document.id}/2"
 

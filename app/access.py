@@ -1,0 +1,79 @@
+"""Who may see and do what: the one place the role and assignment rules live.
+
+- admin: everything, including annotating any translation and adjudicating;
+- annotator: only the translations assigned to them in a campaign;
+- researcher: reads results (reports, scores, exports, the API), annotates nothing.
+
+Views call these checks rather than comparing roles themselves, so the
+permission matrix test exercises one rule set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Final
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from app.models import Assignment, Translation, User
+
+ADMIN: Final = "admin"
+ANNOTATOR: Final = "annotator"
+RESEARCHER: Final = "researcher"
+
+
+def is_admin(user: User) -> bool:
+    return user.is_authenticated and user.role == ADMIN
+
+
+def can_read_results(user: User) -> bool:
+    """Scores, reports, exports: other people's work, so not for annotators."""
+    return user.is_authenticated and user.role in (ADMIN, RESEARCHER)
+
+
+def assigned_translation_ids(user: User) -> sa.Select[tuple[int]]:
+    return sa.select(Assignment.translation_id).where(Assignment.annotator_id == user.id)
+
+
+def visible_translations(user: User) -> sa.ColumnElement[bool]:
+    """A WHERE clause on Translation: what this user may open for annotation."""
+    if is_admin(user):
+        return sa.true()
+    if user.role != ANNOTATOR:
+        return sa.false()
+    return Translation.id.in_(assigned_translation_ids(user))
+
+
+def can_annotate(session: Session, user: User, translation_id: int) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if is_admin(user):
+        return True
+    if user.role != ANNOTATOR:
+        return False
+    found = session.scalar(
+        sa.select(Assignment.id)
+        .where(Assignment.annotator_id == user.id, Assignment.translation_id == translation_id)
+        .limit(1)
+    )
+    return found is not None
+
+
+def role_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """For HTML views: 401 handling stays with login_required (put it
+    outside); a logged-in user of another role gets 403."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
