@@ -44,7 +44,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.cli import bp as cli_bp
 
     app.register_blueprint(cli_bp)
-    for module in ("app.auth", "app.annotate", "app.reports", "app.api"):
+    for module in ("app.auth", "app.annotate", "app.reports", "app.campaigns", "app.api"):
         try:
             package = __import__(module, fromlist=["bp"])
         except ModuleNotFoundError as exc:

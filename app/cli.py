@@ -358,3 +358,19 @@ def list_users() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+def _load_area_commands() -> None:
+    """Commands of other areas (campaigns, API tokens, glossary) live beside
+    their area and attach themselves to `bp` when imported."""
+    import importlib
+
+    for module in ("app.campaigns.commands", "app.api.commands", "app.annotate.commands"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name not in (module, module.rpartition(".")[0]):
+                raise
+
+
+_load_area_commands()

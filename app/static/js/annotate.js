@@ -324,6 +324,15 @@
     state: state, data: data, renderMt: renderMt, renderSpanList: renderSpanList,
     renderStatus: renderStatus, say: say, markSelection: markSelection,
     csrfToken: csrfToken, postEdit: postEdit, mtEl: mtEl, shortcuts: shortcuts,
+    markDirty: markDirty, sortSpans: sortSpans,
+    /** Add an error span (e.g. a confirmed QA flag) as if marked by hand. */
+    addSpan: function (span) {
+      state.spans.push(span);
+      sortSpans();
+      renderMt();
+      renderSpanList();
+      markDirty();
+    },
   };
   function adoptConflictVersion() { window.MtqaSave.adoptConflictVersion(); }
 

@@ -58,6 +58,8 @@
       state.spans = body.spans;
       state.dirty = false;
       hideConflict();
+      // Other panels (history, QA flags) refresh on this.
+      document.dispatchEvent(new CustomEvent("mtqa:saved", { detail: body }));
       E.renderMt();
       E.renderSpanList();
       E.renderStatus();
