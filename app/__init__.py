@@ -51,7 +51,12 @@ def _register_blueprints(app: Flask) -> None:
             if exc.name != module:
                 raise
             continue
-        app.register_blueprint(package.bp)
+        # A package may register itself (e.g. through an extension that
+        # wraps its blueprints) by defining init_app.
+        if hasattr(package, "init_app"):
+            package.init_app(app)
+        else:
+            app.register_blueprint(package.bp)
 
 
 def _refuse_insecure_secret(app: Flask) -> None:

@@ -29,3 +29,18 @@ def _results_readers_only() -> None:
 
 
 from app.reports import routes, systems  # noqa: E402,F401  (registers the views on bp)
+
+
+def _load_optional_views() -> None:
+    """Report pages kept in their own modules (charts, QA precision)."""
+    import importlib
+
+    for module in ("app.reports.charts", "app.reports.qa"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+_load_optional_views()
