@@ -262,6 +262,10 @@ def backup_command(path: Path, force: bool) -> None:
         click.echo("PGPASSWORD or ~/.pgpass); nothing was written. Run:")
         click.echo(f"  {result}")
         return
+    # Recorded after the copy, in the live database: the copy is the state
+    # before the backup was taken.
+    record(db.session, "backup", detail=str(path.resolve()))
+    db.session.commit()
     click.echo(result.summary())
 
 

@@ -178,6 +178,9 @@ def test_backup_of_a_live_database_restores(sqlite_file: dict[str, str], tmp_pat
         kill(saver)
     assert f"wrote {copy}" in out
     assert "revision:" in out
+    assert query(db_file(sqlite_file), "SELECT detail FROM audit_event WHERE event = 'backup'") == [
+        (str(copy.resolve()),)
+    ]
     assert not copy.with_name(copy.name + "-wal").exists()
     refused = subprocess.run(
         [*MTQA, "backup", str(copy)], env=sqlite_file, cwd=REPO, capture_output=True, text=True
