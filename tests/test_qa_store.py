@@ -1,0 +1,134 @@
+"""Stored QA flags: refreshing them from the checks with the DB glossary,
+decisions, and precision measured against those decisions."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from app.errors import MtqaError
+from app.extensions import db
+from app.glossary import add_term
+from app.models import Document, QaFlag, User
+from app.qa import REGISTRY
+from app.qa.store import decide, precision_from_decisions, refresh_flags
+from tests.conftest import make_user
+from tests.test_annotate import build_document, translation_at
+
+
+@pytest.fixture
+def doc(app: Flask) -> Document:
+    return build_document(
+        [
+            ("title", "Former Internet employees", None),
+            ("meta", "Wang Cola's link", None),
+            ("body", {"a": "Wang Cola resigned from Kuaishou.", "b": "Wang Kele resigned."}, None),
+            ("body", {"a": "Later Wang Cola made beer.", "b": "Wang Cola made beer ."}, None),
+        ]
+    )
+
+
+def _keyed(doc: Document) -> set[tuple[str, str, int, str]]:
+    """(system, check, position, flagged text) of each stored flag."""
+    found = set()
+    for flag in db.session.scalars(sa.select(QaFlag)):
+        for position in range(1, 5):
+            for system in ("a", "b"):
+                t = translation_at(doc, position, system) if position > 2 else None
+                if t is not None and t.id == flag.translation_id:
+                    found.add((system, flag.check, position, t.text[flag.start : flag.end]))
+    return found
+
+
+def test_refresh_uses_the_db_glossary_per_system(doc: Document) -> None:
+    result = refresh_flags(db.session, doc)
+    db.session.commit()
+    assert result.added == len(_keyed(doc))
+    assert ("b", "spacing-punctuation", 4, " ") in _keyed(doc)
+    assert not any(check == "glossary" for _, check, _, _ in _keyed(doc))
+
+    add_term(db.session, doc.corpus, "Wang Kele", "Wang Cola")
+    db.session.commit()
+    result = refresh_flags(db.session, doc)
+    db.session.commit()
+    glossary = {k for k in _keyed(doc) if k[1] == "glossary"}
+    # Every "Wang Cola" of both systems, none on the meta segment (not annotated).
+    assert glossary == {
+        ("a", "glossary", 3, "Wang Cola"),
+        ("a", "glossary", 4, "Wang Cola"),
+        ("b", "glossary", 4, "Wang Cola"),
+    }
+    assert result.added == 3 and result.removed == 0
+    flag = db.session.scalar(sa.select(QaFlag).where(QaFlag.check == "glossary").limit(1))
+    assert flag.suggestion == "Wang Kele" and flag.status == "open"
+    assert flag.category == "Terminology/Inappropriate for context"
+
+    # A second refresh with nothing changed changes nothing.
+    again = refresh_flags(db.session, doc)
+    assert (again.added, again.removed) == (0, 0)
+
+
+def test_refresh_keeps_decided_flags_and_drops_stale_open_ones(doc: Document) -> None:
+    user = make_user("ann")
+    add_term(db.session, doc.corpus, "Wang Kele", "Wang Cola")
+    refresh_flags(db.session, doc)
+    db.session.commit()
+    glossary_flags = db.session.scalars(
+        sa.select(QaFlag).where(QaFlag.check == "glossary").order_by(QaFlag.id)
+    ).all()
+    confirmed, dismissed, left_open = glossary_flags
+    decide(db.session, confirmed, user, "confirmed")
+    decide(db.session, dismissed, user, "dismissed")
+    db.session.commit()
+    assert confirmed.decided_by == user.id and confirmed.decided_at is not None
+
+    # The pair leaves the glossary: the open flag goes, the decided ones stay.
+    db.session.execute(sa.delete(type(doc.corpus).metadata.tables["glossary_term"]))
+    db.session.commit()
+    result = refresh_flags(db.session, doc)
+    db.session.commit()
+    assert result.removed == 1
+    remaining = {f.id: f.status for f in db.session.scalars(sa.select(QaFlag))}
+    assert remaining[confirmed.id] == "confirmed"
+    assert remaining[dismissed.id] == "dismissed"
+    assert left_open.id not in remaining
+
+
+def test_decide_refuses_other_statuses(doc: Document) -> None:
+    user = make_user("ann")
+    refresh_flags(db.session, doc)
+    flag = db.session.scalars(sa.select(QaFlag)).first()
+    for status in ("open", "maybe", ""):
+        with pytest.raises(MtqaError):
+            decide(db.session, flag, user, status)
+    decide(db.session, flag, user, "dismissed")
+    decide(db.session, flag, user, "confirmed")  # a change of mind
+    assert flag.status == "confirmed"
+
+
+def test_precision_counts_decisions_per_check(doc: Document) -> None:
+    user: User = make_user("ann")
+    add_term(db.session, doc.corpus, "Wang Kele", "Wang Cola")
+    refresh_flags(db.session, doc)
+    db.session.commit()
+    glossary_flags = db.session.scalars(
+        sa.select(QaFlag).where(QaFlag.check == "glossary").order_by(QaFlag.id)
+    ).all()
+    spacing = db.session.scalars(
+        sa.select(QaFlag).where(QaFlag.check == "spacing-punctuation")
+    ).all()
+    decide(db.session, glossary_flags[0], user, "confirmed")
+    decide(db.session, glossary_flags[1], user, "confirmed")
+    decide(db.session, glossary_flags[2], user, "dismissed")
+    db.session.commit()
+
+    rows = {r.check: r for r in precision_from_decisions(db.session, doc.corpus)}
+    assert set(REGISTRY.ids()) <= set(rows)
+    g = rows["glossary"]
+    assert (g.flags, g.confirmed, g.dismissed, g.open) == (3, 2, 1, 0)
+    assert g.precision == pytest.approx(2 / 3)
+    s = rows["spacing-punctuation"]
+    assert (s.flags, s.open, s.decided) == (len(spacing), len(spacing), 0)
+    assert s.precision is None  # nothing decided yet: no precision, not 0
+    assert rows["number-mismatch"].flags == 0
