@@ -1,0 +1,465 @@
+"""The permission matrix: every endpoint, method and identity, with the URL
+filled by objects of campaign B, which annotator A has no part in.
+
+The endpoints come from `app.url_map`, so a view added later is checked
+without editing this file; its expected access must be written down in
+tests/security_matrix.py, or `test_every_endpoint_is_classified` fails.
+Bodies are valid saves and creations, so a view that forgot its access check
+would succeed rather than be stopped by validation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, g
+from flask.testing import FlaskClient
+from werkzeug.routing import Rule
+from werkzeug.security import generate_password_hash
+
+from app import create_app
+from app.assessments import SpanData, get_or_create_assessment, save_assessment
+from app.assignment import create_campaign
+from app.extensions import db
+from app.models import (
+    ApiToken,
+    Assessment,
+    Campaign,
+    Corpus,
+    Document,
+    ErrorSpan,
+    GlossaryTerm,
+    QaFlag,
+    Revision,
+    Segment,
+    Translation,
+    User,
+)
+from config import TestConfig
+from tests.security_matrix import (
+    ALLOW,
+    ANY,
+    DENY,
+    LOGIN,
+    ROLES,
+    STATIC_FILES,
+    TOKEN_ROLES,
+    Access,
+    expected,
+)
+
+PASSWORD = "matrix password"
+#: One cheap hash for every user of the matrix: hundreds of logins.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+API_PREFIX = "/api/v1"
+LOGIN_PATH = "/auth/login"
+
+
+def _rules() -> list[Rule]:
+    class RulesOnly(TestConfig):
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    return sorted(create_app(RulesOnly).url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule))
+
+
+RULES = _rules()
+CASES = [
+    pytest.param(rule, method, id=f"{rule.endpoint}-{method}-{rule.rule}")
+    for rule in RULES
+    for method in METHODS
+    if method in (rule.methods or ())
+]
+
+
+@dataclass
+class World:
+    """Two campaigns in one shared corpus plus a corpus of B's alone:
+    annotator A works on campaign A only; everything in the URLs is B's."""
+
+    users: dict[str, User]
+    tokens: dict[str, str]
+    corpus_a: Corpus
+    corpus_b: Corpus
+    doc_a: Document
+    doc_b: Document
+    segment_b: Segment
+    translation_a: Translation
+    translation_b: Translation
+    campaign_b: Campaign
+    assessment_b: Assessment
+    span_b: ErrorSpan
+    revision_b: Revision
+    flag_b: QaFlag
+    term_b: GlossaryTerm
+    token_b: ApiToken
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _user(name: str, role: str) -> User:
+    user = User(username=name, role=role)
+    user.password_hash = PASSWORD_HASH
+    db.session.add(user)
+    return user
+
+
+def _document(corpus: Corpus, name: str, texts: list[str]) -> Document:
+    document = Document(corpus=corpus, name=name, title=f"Title of {name}")
+    db.session.add(document)
+    for position, text in enumerate(texts, start=1):
+        segment = Segment(document=document, position=position, kind="body", source=f"源{text}")
+        segment.translations.append(Translation(system="sys-1", text=text))
+        db.session.add(segment)
+    return document
+
+
+def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A token as the token API stores it: the SHA-256 of the secret."""
+    secret = "mtqa_" + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        name=name,
+        prefix=secret[:12],
+        token_hash=hashlib.sha256(secret.encode()).hexdigest(),
+    )
+    db.session.add(token)
+    return token, secret
+
+
+def build_world() -> World:
+    users = {
+        "annotator": _user("ann-a", "annotator"),
+        "annotator_b": _user("ann-b", "annotator"),
+        "researcher": _user("researcher", "researcher"),
+        "admin": _user("admin", "admin"),
+    }
+    shared = Corpus(name="shared", source_lang="zh", target_lang="en")
+    corpus_b = Corpus(name="corpus-b", source_lang="zh", target_lang="en")
+    db.session.add_all([shared, corpus_b])
+    doc_a = _document(shared, "doc-of-a", ["Alpha one.", "Alpha two."])
+    doc_b = _document(shared, "doc-of-b", ["Bravo one & two.", "Bravo two."])
+    doc_b2 = _document(corpus_b, "only-b", ["Charlie one.", "Charlie two."])
+    db.session.flush()
+    create_campaign(
+        db.session, name="campaign-a", corpus=shared, annotators=[users["annotator"]],
+        documents=["doc-of-a"],
+    )  # fmt: skip
+    campaign_b = create_campaign(
+        db.session, name="campaign-b", corpus=shared, annotators=[users["annotator_b"]],
+        documents=["doc-of-b"], description="B's campaign", created_by=users["admin"],
+    )  # fmt: skip
+    create_campaign(
+        db.session, name="campaign-b2", corpus=corpus_b, annotators=[users["annotator_b"]]
+    )
+    db.session.flush()
+
+    def first_translation(document: Document) -> Translation:
+        return db.session.scalars(
+            sa.select(Translation)
+            .join(Segment)
+            .where(Segment.document_id == document.id)
+            .order_by(Segment.position)
+        ).first()
+
+    translation_a = first_translation(doc_a)
+    translation_b = first_translation(doc_b)
+    # Both annotators have saved work: A on their own, B on campaign B's.
+    for user, translation in (
+        (users["annotator"], translation_a),
+        (users["annotator_b"], translation_b),
+    ):
+        assessment = get_or_create_assessment(db.session, translation, user)
+        save_assessment(
+            db.session, assessment, user=user, base_version=assessment.version,
+            post_edit=translation.text + " edited", status="draft",
+            spans=[SpanData(0, 5, "Accuracy/Mistranslation", "Major", note="B's note")],
+        )  # fmt: skip
+        db.session.flush()
+        save_assessment(
+            db.session, assessment, user=user, base_version=assessment.version,
+            post_edit=translation.text + " edited twice", status="done",
+            spans=[SpanData(0, 5, "Accuracy/Mistranslation", "Minor", note="B's note")],
+        )  # fmt: skip
+        db.session.flush()
+    assessment_b = db.session.scalar(
+        sa.select(Assessment).where(Assessment.translation_id == translation_b.id)
+    )
+    flag_b = QaFlag(
+        translation_id=translation_b.id, check="numbers", side="target", start=0, end=5,
+        message="number mismatch", suggestion="Bravo", category="Accuracy/Mistranslation",
+        severity="Minor",
+    )  # fmt: skip
+    term_b = GlossaryTerm(
+        corpus_id=corpus_b.id, source="源", target="source", created_by=users["admin"].id
+    )
+    db.session.add_all([flag_b, term_b])
+    tokens: dict[str, str] = {}
+    for role in ("annotator", "researcher", "admin"):
+        _, tokens[role] = issue_token(users[role], f"{role} script")
+    token_b, tokens["annotator_b"] = issue_token(users["annotator_b"], "B's script")
+    db.session.commit()
+    revision_b = db.session.scalars(
+        sa.select(Revision)
+        .where(Revision.assessment_id == assessment_b.id)
+        .order_by(Revision.version)
+    ).first()
+    return World(
+        users=users,
+        tokens=tokens,
+        corpus_a=shared,
+        corpus_b=corpus_b,
+        doc_a=doc_a,
+        doc_b=doc_b,
+        segment_b=db.session.get(Segment, translation_b.segment_id),
+        translation_a=translation_a,
+        translation_b=translation_b,
+        campaign_b=campaign_b,
+        assessment_b=assessment_b,
+        span_b=assessment_b.spans[0],
+        revision_b=revision_b,
+        flag_b=flag_b,
+        term_b=term_b,
+        token_b=token_b,
+        extra={"doc_b2": doc_b2},
+    )
+
+
+# ---- filling URLs and bodies -------------------------------------------------------
+
+
+def _objects(world: World) -> dict[str, object]:
+    """What each kind of URL variable is filled with: always campaign B's."""
+    return {
+        "corpus": world.corpus_b.name,
+        "corpus_id": world.corpus_b.id,
+        "document": world.doc_b.id,
+        "segment": world.segment_b.id,
+        "position": world.segment_b.position,
+        "translation": world.translation_b.id,
+        "system": world.translation_b.system,
+        "campaign": world.campaign_b.id,
+        "assessment": world.assessment_b.id,
+        "revision": world.revision_b.id,
+        "version": world.revision_b.version,
+        "span": world.span_b.id,
+        "flag": world.flag_b.id,
+        "term": world.term_b.id,
+        "token": world.token_b.id,
+        "user": world.users["annotator_b"].id,
+        "username": world.users["annotator_b"].username,
+    }
+
+
+#: URL variable name → kind of object (see `_objects`).
+VARIABLE_KINDS = {
+    "corpus_name": "corpus",
+    "corpus": "corpus",
+    "name": "corpus",
+    "corpus_id": "corpus_id",
+    "doc_id": "document",
+    "document_id": "document",
+    "segment_id": "segment",
+    "position": "position",
+    "translation_id": "translation",
+    "system": "system",
+    "campaign_id": "campaign",
+    "assessment_id": "assessment",
+    "revision_id": "revision",
+    "version": "version",
+    "span_id": "span",
+    "flag_id": "flag",
+    "term_id": "term",
+    "token_id": "token",
+    "user_id": "user",
+    "username": "username",
+}
+
+
+def fill_url(rule: Rule, access: Access, world: World) -> str:
+    objects = _objects(world)
+    values: dict[str, object] = {}
+    for variable in rule.arguments:
+        if variable == "filename" and rule.endpoint in STATIC_FILES:
+            values[variable] = STATIC_FILES[rule.endpoint]
+            continue
+        kind = access.params.get(variable) or VARIABLE_KINDS.get(variable)
+        if kind is None:
+            pytest.fail(
+                f"{rule.endpoint} ({rule.rule}): no object for URL variable <{variable}>; "
+                "add it to VARIABLE_KINDS in tests/test_permissions.py or give "
+                "params={...} in its tests/security_matrix.py entry"
+            )
+        values[variable] = objects[kind]
+    url = rule.build(values, append_unknown=False)
+    assert url is not None
+    return url[1]
+
+
+def body(world: World) -> dict[str, Any]:
+    """Every field a save, restore, decision or creation could want, valid."""
+    return {
+        "base_version": 0,
+        "version": world.revision_b.version,
+        "status": "done",
+        "post_edit": "overwritten by someone else",
+        "spans": [],
+        "time_spent": 1.0,
+        "keystrokes": 1,
+        "name": "made-by-matrix",
+        "description": "x",
+        "corpus": world.corpus_b.name,
+        "corpus_id": world.corpus_b.id,
+        "annotators": [world.users["annotator"].username],
+        "per_segment": 1,
+        "mode": "round-robin",
+        "translation_id": world.translation_b.id,
+        "decision": "confirmed",
+        "replacement": "Bravo",
+        "apply_to": "all",
+    }
+
+
+def form_body(world: World) -> dict[str, str | list[str]]:
+    return {
+        key: [str(v) for v in value] if isinstance(value, list) else str(value)
+        for key, value in body(world).items()
+        if key != "spans"
+    }
+
+
+# ---- identities --------------------------------------------------------------------
+
+
+def forget_user() -> None:
+    """Requests made inside the test's app context share its `g`, where
+    Flask-Login caches the current user: forget it before the next identity,
+    and end whatever transaction the last request left open."""
+    g.pop("_login_user", None)
+    db.session.rollback()
+    db.session.expire_all()
+
+
+def client_for(app: Flask, world: World, identity: str) -> tuple[FlaskClient, dict[str, str]]:
+    """A client logged in as the identity, and the headers to send."""
+    forget_user()
+    client = app.test_client()
+    if identity == "anonymous":
+        return client, {}
+    if identity.startswith("token:"):
+        role = identity.removeprefix("token:")
+        return client, {"Authorization": f"Bearer {world.tokens[role]}"}
+    response = client.post(
+        LOGIN_PATH, data={"username": world.users[identity].username, "password": PASSWORD}
+    )
+    assert response.status_code == 302, f"login as {identity} failed"
+    forget_user()
+    return client, {}
+
+
+def is_login_redirect(response) -> bool:
+    return response.status_code in (301, 302, 303, 307, 308) and LOGIN_PATH in response.headers.get(
+        "Location", ""
+    )
+
+
+def judge(outcome: str, identity: str, response) -> str | None:
+    """None when the response matches the expected outcome, else why not."""
+    status = response.status_code
+    if status >= 500:
+        return f"server error {status}"
+    if outcome == ANY:
+        return None
+    if outcome == ALLOW:
+        if status in (401, 403) or is_login_redirect(response):
+            return f"expected access, got {status} {response.headers.get('Location', '')}"
+        return None
+    if outcome == LOGIN:
+        if status == 401 or is_login_redirect(response):
+            return None
+        return f"expected login required, got {status} {response.headers.get('Location', '')}"
+    assert outcome == DENY, outcome
+    if status in (401, 403, 404, 405):
+        return None
+    if identity == "anonymous" and is_login_redirect(response):
+        return None
+    return f"expected denial, got {status} {response.headers.get('Location', '')}"
+
+
+def identities(rule: Rule) -> tuple[str, ...]:
+    # Admin last: an admin's allowed DELETE or POST may change campaign B.
+    if rule.rule.startswith(API_PREFIX):
+        return ("anonymous", "annotator", "researcher", *TOKEN_ROLES, "admin")
+    return ROLES
+
+
+# ---- tests ------------------------------------------------------------------------
+
+
+def test_every_endpoint_is_classified() -> None:
+    missing = sorted(
+        {
+            f"{rule.endpoint} {method} {rule.rule}"
+            for rule in RULES
+            for method in METHODS
+            if method in (rule.methods or ()) and expected(rule.endpoint, method) is None
+        }
+    )
+    assert not missing, (
+        "endpoints with no expected access in tests/security_matrix.py EXPECTED:\n  "
+        + "\n  ".join(missing)
+    )
+
+
+@pytest.mark.parametrize(("rule", "method"), CASES)
+def test_permission_matrix(app: Flask, rule: Rule, method: str) -> None:
+    access = expected(rule.endpoint, method)
+    if access is None:
+        pytest.skip("not classified: see test_every_endpoint_is_classified")
+    world = build_world()
+    url = fill_url(rule, access, world)
+    failures = []
+    for identity in identities(rule):
+        kwargs: dict[str, Any] = {}
+        if method in ("POST", "PUT", "PATCH"):
+            kwargs = {"data": form_body(world)} if access.form else {"json": body(world)}
+        client, headers = client_for(app, world, identity)
+        response = client.open(url, method=method, headers=headers, **kwargs)
+        response.close()
+        forget_user()
+        problem = judge(access.outcome(identity), identity, response)
+        if problem:
+            failures.append(f"{identity}: {method} {url}: {problem}")
+    assert not failures, "\n".join(failures)
+
+
+def test_annotator_sees_only_assigned_documents(app: Flask) -> None:
+    world = build_world()
+    client, _ = client_for(app, world, "annotator")
+    page = client.get("/").get_data(as_text=True)
+    assert world.doc_a.name in page
+    assert world.doc_b.name not in page
+    assert world.extra["doc_b2"].name not in page
+    assert not re.search(rf"/annotate/{world.doc_b.id}/\d", page)
+
+
+def test_annotator_b_work_is_not_in_annotator_a_pages(app: Flask) -> None:
+    """A's own segment opens, and shows nothing of B's post-edit or notes."""
+    world = build_world()
+    client, _ = client_for(app, world, "annotator")
+    page = client.get(f"/annotate/{world.doc_a.id}/1")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Bravo one" not in text
+    response = client.post(
+        f"/annotate/api/assessments/{world.translation_a.id}",
+        json={"base_version": 0, "status": "draft", "post_edit": "A's edit", "spans": []},
+    )
+    # A's assessment exists at version 3 (two saves): a stale base is a 409,
+    # proof that the save reached the version check, i.e. A may save here.
+    assert response.status_code == 409
