@@ -58,7 +58,7 @@ def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
     return re.compile("|".join(parts))
 
 
-def _check_pair(wrong: str, right: str) -> tuple[str, str]:
+def check_pair(wrong: str, right: str) -> tuple[str, str]:
     wrong, right = wrong.strip(), right.strip()
     if not wrong:
         raise MtqaError("say which wrong phrase to look for")
@@ -151,7 +151,7 @@ def find_candidates(
     MT. `where` narrows the translations (e.g. to what the user may annotate).
     A translation where nothing would change (spans already there, post-edit
     already corrected) is left out."""
-    wrong, right = _check_pair(wrong, right)
+    wrong, right = check_pair(wrong, right)
     phrases = variants(wrong)
     pattern = phrase_pattern(phrases)
     stmt = (
@@ -216,7 +216,7 @@ def apply_correction(
     meanwhile. The status stays finished if it was (`no_errors` becomes
     draft: it now holds an error to review), else draft. The caller commits.
     """
-    wrong, right = _check_pair(wrong, right)
+    wrong, right = check_pair(wrong, right)
     pattern = phrase_pattern(variants(wrong))
     matches = [(m.start(), m.end()) for m in pattern.finditer(translation.text)]
     if not matches:
