@@ -145,6 +145,7 @@ def test_charts_render_and_export(live_server: LiveServer, browser, seeded, arti
         errors_chart.get_by_role("button", name="Download SVG").click()
     svg_download = info.value
     assert svg_download.suggested_filename.endswith("-errors.svg")
+    svg_download.save_as(artifacts / "charts-export-errors.svg")
     root = ET.fromstring(Path(svg_download.path()).read_bytes())
     assert root.tag == f"{SVG}svg"
     assert len(root.findall(f".//{SVG}g[@class='bar']")) == len(data["errors"])
@@ -155,6 +156,7 @@ def test_charts_render_and_export(live_server: LiveServer, browser, seeded, arti
         errors_chart.get_by_role("button", name="Download PNG").click()
     png_download = info.value
     assert png_download.suggested_filename.endswith("-errors.png")
+    png_download.save_as(artifacts / "charts-export-errors.png")
     png = Path(png_download.path()).read_bytes()
     assert png.startswith(PNG_MAGIC)
     width, height = struct.unpack(">II", png[16:24])
