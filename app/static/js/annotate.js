@@ -42,7 +42,12 @@
     conflict: null,
     keystrokes: 0,
     activeMs: 0,
+    /** Counts changes; save.js compares it with the count it last queued. */
+    edits: 0,
   };
+  /** Span lists before each add or delete, for Ctrl+Z. */
+  const undoStack = [];
+  const UNDO_LIMIT = 100;
 
   // ---- time on task -------------------------------------------------------
   let lastTick = performance.now();
@@ -180,7 +185,38 @@
 
   function markDirty() {
     state.dirty = true;
+    state.edits += 1;
     say("Unsaved changes.", "pending");
+    // save.js schedules the autosave on this.
+    document.dispatchEvent(new CustomEvent("mtqa:changed"));
+  }
+
+  function rememberSpans() {
+    undoStack.push(state.spans.map(function (s) { return Object.assign({}, s); }));
+    if (undoStack.length > UNDO_LIMIT) undoStack.shift();
+  }
+
+  /** Undo the last span added or deleted (the post-edit box has its own undo). */
+  function undo() {
+    if (!undoStack.length) {
+      say("Nothing to undo.", state.dirty ? "pending" : null);
+      return false;
+    }
+    const before = state.spans.length;
+    state.spans = undoStack.pop();
+    renderMt();
+    renderSpanList();
+    markDirty();
+    say((state.spans.length < before ? "Undid adding an error." : "Undid deleting an error.") +
+      " Unsaved changes.", "pending");
+    return true;
+  }
+
+  /** Set the post-edit from code (restore, take the saved version): no
+   * input event fires for that, so listeners get their own. */
+  function setPostEdit(text) {
+    postEdit.value = text;
+    document.dispatchEvent(new CustomEvent("mtqa:post-edit-set"));
   }
 
   // ---- selection in the MT ------------------------------------------------
@@ -279,6 +315,7 @@
     const answer = await SpanDialog.ask(mtChars.slice(start, end).join(""));
     mtEl.focus();
     if (!answer) return;
+    rememberSpans();
     state.spans.push({
       start: start, end: end, category: answer.category, severity: answer.severity,
       side: "target", note: answer.note,
@@ -293,6 +330,7 @@
   }
 
   function deleteSpan(index) {
+    rememberSpans();
     state.spans.splice(index, 1);
     renderMt();
     renderSpanList();
@@ -315,7 +353,7 @@
     }
   });
   document.getElementById("reset-pe").addEventListener("click", function () {
-    postEdit.value = data.mt;
+    setPostEdit(data.mt);
     markDirty();
     postEdit.focus();
   });
@@ -324,9 +362,12 @@
     state: state, data: data, renderMt: renderMt, renderSpanList: renderSpanList,
     renderStatus: renderStatus, say: say, markSelection: markSelection,
     csrfToken: csrfToken, postEdit: postEdit, mtEl: mtEl, shortcuts: shortcuts,
-    markDirty: markDirty, sortSpans: sortSpans,
+    markDirty: markDirty, sortSpans: sortSpans, undo: undo, setPostEdit: setPostEdit,
+    /** Forget the undo history (the spans were replaced by a saved version). */
+    clearUndo: function () { undoStack.length = 0; },
     /** Add an error span (e.g. a confirmed QA flag) as if marked by hand. */
     addSpan: function (span) {
+      rememberSpans();
       state.spans.push(span);
       sortSpans();
       renderMt();
@@ -342,6 +383,8 @@
   renderMt();
   renderSpanList();
   renderStatus();
-  updateSelectionInfo();
   if (state.status) say("Saved version " + state.version + ".", "ok");
+  // Keyboard first: the page opens ready for arrow keys and M.
+  mtEl.focus({ preventScroll: true });
+  updateSelectionInfo();
 })();

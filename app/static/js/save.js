@@ -11,75 +11,175 @@
   const prevBtn = document.getElementById("prev-btn");
   const nextBtn = document.getElementById("next-btn");
 
+  const tid = String(data.translationId);
+  /** Quiet time after the last change before a draft is saved. */
+  const AUTOSAVE_MS = 3000;
+  let autosaveTimer = null;
+  /** state.edits when the last save was queued: changes after it are unsaved. */
+  let queuedEdits = state.edits;
+  /** After a conflict only an explicit save writes again. */
+  let autosavePaused = false;
+  let lastFailure = null;
+  const waiters = [];
+
+  /** Loaded after this file (see _diff_scripts.html), so looked up late. */
+  function outbox() { return window.MtqaOutbox; }
+
   function takeTime() {
     const seconds = state.activeMs / 1000;
     state.activeMs = 0;
     return Math.round(seconds * 10) / 10;
   }
 
-  /** Save with `status`; resolves to true when the server accepted it. */
-  async function save(status) {
-    if (state.saving) return false;
-    state.saving = true;
-    const timeSpent = takeTime();
+  /** The status an automatic save keeps: a finished segment stays finished
+   * (unless errors were added to a "no errors" one). */
+  function keptStatus() {
+    if (state.status === "done") return "done";
+    if (state.status === "no_errors" &&
+        state.spans.every(function (s) { return s.severity === "Neutral"; })) return "no_errors";
+    return "draft";
+  }
+
+  function unqueued() { return state.edits !== queuedEdits; }
+
+  /** Put the whole current state in the outbox; false if the browser refused. */
+  function queue(status) {
     const keystrokes = state.keystrokes;
     state.keystrokes = 0;
-    const payload = {
+    const queued = outbox().put(tid, data.saveUrl, {
       base_version: state.version,
       post_edit: E.postEdit.value,
       status: status,
-      spans: state.spans,
-      time_spent: timeSpent,
+      spans: state.spans.map(function (s) { return Object.assign({}, s); }),
+      time_spent: takeTime(),
       keystrokes: keystrokes,
-    };
-    E.say("Saving…", "pending");
-    let response;
-    let body = null;
-    try {
-      response = await fetch(data.saveUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: {
-          "Content-Type": "application/json",
-          Accept: "application/json",
-          "X-CSRFToken": E.csrfToken,
-        },
-        body: JSON.stringify(payload),
-      });
-      body = await response.json().catch(function () { return null; });
-    } catch (err) {
-      response = null;
-    } finally {
-      state.saving = false;
+    });
+    queuedEdits = state.edits;
+    return queued.ok;
+  }
+
+  /** Save with `status`; resolves to true when the server accepted it (and
+   * everything queued before it). `auto`: an autosave, which does not knock
+   * on a server the outbox is already waiting for. */
+  function save(status, options) {
+    const auto = Boolean(options && options.auto);
+    const box = outbox();
+    if (!box) {
+      E.say("Not saved: the page did not load completely; reload it.", "error");
+      return Promise.resolve(false);
     }
-    if (response && response.ok && body) {
-      state.version = body.version;
+    clearTimeout(autosaveTimer);
+    if (!auto) autosavePaused = false;
+    const done = new Promise(function (resolve) { waiters.push(resolve); });
+    const stored = queue(status);
+    if (!auto) E.say("Saving…", "pending");
+    if (!(auto && box.retrying(tid))) {
+      state.saving = true;
+      box.send(tid, { force: !auto }).finally(function () { state.saving = false; });
+    }
+    if (!stored) E.say("This browser cannot keep unsent edits (storage full or off); saving directly.", "pending");
+    return done;
+  }
+
+  function settle(ok) {
+    waiters.splice(0).forEach(function (resolve) { resolve(ok); });
+  }
+
+  function scheduleAutosave() {
+    clearTimeout(autosaveTimer);
+    autosaveTimer = setTimeout(autosave, AUTOSAVE_MS);
+  }
+
+  function autosave() {
+    if (!unqueued() || state.conflict || autosavePaused) return;
+    save(keptStatus(), { auto: true });
+  }
+
+  /** The page is being hidden or left: queue what is not queued yet and
+   * send it with keepalive (the queue resends it later if that fails). */
+  function saveOnLeave(event) {
+    if (event.type === "visibilitychange" && document.visibilityState !== "hidden") return;
+    const box = outbox();
+    if (!box || state.conflict) return;
+    if (unqueued()) queue(keptStatus());
+    const entry = box.get(tid);
+    if (entry && entry.queue.length && !entry.stopped) box.send(tid, { keepalive: true });
+  }
+
+  document.addEventListener("mtqa:changed", scheduleAutosave);
+  document.addEventListener("visibilitychange", saveOnLeave);
+  window.addEventListener("pagehide", saveOnLeave);
+
+  // ---- answers from the outbox ----------------------------------------------------
+  function accepted(body, left) {
+    state.version = body.version;
+    lastFailure = null;
+    if (left === 0 && !unqueued()) {
+      // Nothing changed since this save: show what the server stored.
       state.status = body.status;
       state.spans = body.spans;
       state.dirty = false;
       hideConflict();
-      // Other panels (history, QA flags) refresh on this.
-      document.dispatchEvent(new CustomEvent("mtqa:saved", { detail: body }));
       E.renderMt();
       E.renderSpanList();
-      E.renderStatus();
-      E.say("Saved version " + body.version + " at " + new Date().toLocaleTimeString() + ".", "ok");
-      return true;
     }
-    // Not saved: keep the time and keystrokes for the next attempt.
-    state.activeMs += timeSpent * 1000;
-    state.keystrokes += keystrokes;
-    if (!response) {
-      E.say("Could not reach the server; your work is still on this page. Try again.", "error");
-    } else if (response.status === 409 && body && body.current) {
-      showConflict(body);
-    } else if (response.status === 401) {
-      E.say("Your session has ended. Log in again in another tab, then save here.", "error");
-    } else {
-      E.say("Not saved: " + ((body && body.error) || response.statusText), "error");
+    E.renderStatus();
+    // Other panels (history, QA flags) refresh on this.
+    document.dispatchEvent(new CustomEvent("mtqa:saved", { detail: body }));
+    if (left === 0) {
+      E.say("Saved version " + body.version + " at " + new Date().toLocaleTimeString() + "." +
+        (state.dirty ? " Newer changes not saved yet." : ""), state.dirty ? "pending" : "ok");
+      settle(true);
     }
-    return false;
   }
+
+  document.addEventListener("mtqa:outbox-result", function (event) {
+    const r = event.detail;
+    if (r.translationId !== tid) return;
+    if (r.status === 200) {
+      accepted(r.body, r.left);
+      return;
+    }
+    lastFailure = r.status;
+    if (r.status === 0 || r.status >= 500) {
+      E.say("Could not reach the server. Your edits are kept in this browser and will be sent " +
+        "when it is back (next try in " + Math.round(r.retryIn / 1000) + " s).", "error");
+    } else if (r.status === 409 && r.body && r.body.current) {
+      showConflict(r.body);
+    } else if (r.status === 401) {
+      E.say("Your session has ended. Log in again in another tab; your edits are kept in this " +
+        "browser and sent then.", "error");
+    } else {
+      E.say("Not saved: " + ((r.body && r.body.error) || "error " + r.status), "error");
+    }
+    settle(false);
+  });
+
+  /** Edits a previous page queued but could not send: show them, not the
+   * server's older text, and send them now. */
+  function restoreQueued() {
+    const box = outbox();
+    if (!box) return;
+    const entry = box.get(tid);
+    if (!entry || !entry.queue.length) return;
+    const latest = entry.queue[entry.queue.length - 1];
+    E.setPostEdit(latest.payload.post_edit === null ? data.mt : latest.payload.post_edit);
+    state.spans = latest.payload.spans.slice();
+    state.status = latest.payload.status;
+    state.version = entry.queue[0].payload.base_version;
+    state.dirty = true;
+    E.sortSpans();
+    E.renderMt();
+    E.renderSpanList();
+    E.renderStatus();
+    E.say("Showing your edits from " + new Date(latest.at).toLocaleTimeString() +
+      " that had not reached the server yet; sending them now.", "pending");
+    state.saving = true;
+    box.send(tid, { force: true }).finally(function () { state.saving = false; });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", restoreQueued);
+  else setTimeout(restoreQueued, 0);
 
   // ---- conflicts ----------------------------------------------------------------
   function showConflict(body) {
@@ -98,6 +198,7 @@
       list.appendChild(li);
     });
     conflictBox.hidden = false;
+    autosavePaused = true;
     E.say("Not saved: someone saved this segment meanwhile. Compare and merge below.", "error");
     conflictBox.scrollIntoView({ block: "nearest" });
   }
@@ -121,11 +222,16 @@
   });
   document.getElementById("conflict-take-theirs").addEventListener("click", function () {
     const current = state.conflict;
+    if (outbox()) outbox().drop(tid);
+    clearTimeout(autosaveTimer);
     state.version = current.version;
     state.status = current.status;
     state.spans = current.spans.slice();
-    E.postEdit.value = current.post_edit || data.mt;
+    E.setPostEdit(current.post_edit || data.mt);
+    E.clearUndo();
     state.dirty = false;
+    queuedEdits = state.edits;
+    autosavePaused = false;
     hideConflict();
     E.renderMt();
     E.renderSpanList();
@@ -134,18 +240,31 @@
   });
 
   // ---- actions and navigation ---------------------------------------------------
+  /** A save that failed only because the server is unreachable is safe in
+   * the outbox: the annotator may move on, the next page keeps sending it. */
+  function keptForLater() {
+    return lastFailure === 0 || lastFailure >= 500;
+  }
+
   async function finish(status) {
-    if (!(await save(status))) return;
+    const saved = await save(status);
+    if (!saved && !keptForLater()) return;
     if (data.nextUrl) window.location.assign(data.nextUrl);
-    else E.say("Saved version " + state.version + ". This is the last segment of the document.", "ok");
+    else if (saved) E.say("Saved version " + state.version + ". This is the last segment of the document.", "ok");
   }
 
   async function go(url) {
     if (!url) return;
-    if (state.dirty && !(await save(state.status || "draft"))) return;
+    const entry = outbox() && outbox().get(tid);
+    const pending = unqueued() || (entry && entry.queue.length);
+    if (pending && !(await save(keptStatus())) && !keptForLater()) return;
     window.location.assign(url);
   }
 
+  // Buttons keep the focus where it was (the text being worked on).
+  ["save-btn", "done-btn", "no-errors-btn"].forEach(function (id) {
+    document.getElementById(id).addEventListener("mousedown", function (event) { event.preventDefault(); });
+  });
   document.getElementById("save-btn").addEventListener("click", function () { save("draft"); });
   document.getElementById("done-btn").addEventListener("click", function () { finish("done"); });
   document.getElementById("no-errors-btn").addEventListener("click", function () { finish("no_errors"); });
@@ -157,7 +276,9 @@
   });
 
   window.addEventListener("beforeunload", function (event) {
-    if (state.dirty && !state.saving) event.preventDefault();
+    // Queued edits survive the page; only ask when the browser cannot keep them.
+    if (!unqueued() || state.conflict) return;
+    if (!outbox() || !queue(keptStatus())) event.preventDefault();
   });
 
   function typing(target) {
@@ -170,6 +291,12 @@
     if (mod && !event.altKey && (event.key === "s" || event.key === "S")) {
       event.preventDefault();
       save("draft");
+      return;
+    }
+    if (mod && !event.altKey && !event.shiftKey && (event.key === "z" || event.key === "Z") &&
+        !typing(event.target)) {
+      event.preventDefault();
+      E.undo();
       return;
     }
     if (event.key === "Enter" && (mod || event.altKey)) {
@@ -200,5 +327,5 @@
     }
   });
 
-  window.MtqaSave = { save: save, adoptConflictVersion: adoptConflictVersion };
+  window.MtqaSave = { save: save, adoptConflictVersion: adoptConflictVersion, autosave: autosave };
 })();
