@@ -178,6 +178,16 @@ def test_charts_fit_a_tablet(live_server: LiveServer, browser, seeded, artifacts
         box = svg.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 820, box
     _screenshot(page, artifacts / "charts-03-tablet.png", min_bytes=40_000)
+    # Widening the window redraws the charts to the new width.
+    svg = page.locator("#chart-errors .chart-plot svg")
+    narrow = int(svg.get_attribute("width"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_function(
+        "w => Number(document.querySelector('#chart-errors .chart-plot svg')"
+        ".getAttribute('width')) > w",
+        arg=narrow,
+    )
+    expect(svg.locator("g.bar")).to_have_count(len(seeded["data"]["errors"]))
     _no_errors(page, errors)
     page.context.close()
 

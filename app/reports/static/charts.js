@@ -44,8 +44,25 @@
     return digits ? Number(value).toFixed(digits) : String(value);
   }
 
-  function truncate(text, chars) {
-    return text.length <= chars ? text : text.slice(0, Math.max(1, chars - 1)) + '…';
+  const measure = document.createElement('canvas').getContext('2d');
+
+  /** Width of `text` in pixels at `size`, as the SVG will draw it. */
+  function textWidth(text, size) {
+    measure.font = `${size || 12}px ${FONT}`;
+    return measure.measureText(text).width;
+  }
+
+  /** `text` cut with an ellipsis to fit `pixels` (the full text is in the bar's tooltip). */
+  function fit(text, pixels, size) {
+    if (textWidth(text, size) <= pixels) return text;
+    let low = 0;
+    let high = text.length;
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (textWidth(text.slice(0, mid) + '…', size) <= pixels) low = mid;
+      else high = mid - 1;
+    }
+    return text.slice(0, Math.max(1, low)) + '…';
   }
 
   /** A round upper bound for the axis and its tick step. */
@@ -77,14 +94,16 @@
     for (const item of series) {
       el('rect', { x: at, y: y - 10, width: 12, height: 12, fill: item.color }, svg);
       label(svg, at + 16, y, item.name);
-      at += 28 + item.name.length * 7;
+      at += 28 + textWidth(item.name);
     }
   }
 
   /** Horizontal (stacked) bars: one row per category, document, system... */
   function horizontal(spec, width) {
     const series = spec.series;
-    const labelWidth = Math.round(Math.min(230, Math.max(90, width * 0.36)));
+    // As wide as the longest label needs, up to 40% of the chart.
+    const longest = Math.max(0, ...spec.rows.map((r) => textWidth(r.label)));
+    const labelWidth = Math.round(Math.min(longest + 14, Math.max(90, width * 0.4), 260));
     const right = 48;
     const top = series.length > 1 ? 30 : 8;
     const rowHeight = 24;
@@ -102,13 +121,12 @@
       label(axis, x(tick), bottom + 14, tickText(tick, scale.step), { 'text-anchor': 'middle' });
     }
     label(axis, labelWidth + plotWidth / 2, bottom + 32, spec.axisLabel, { 'text-anchor': 'middle' });
-    const chars = Math.floor((labelWidth - 8) / 6.6);
     spec.rows.forEach((row, index) => {
       const y = top + index * rowHeight;
       const group = el('g', { class: 'bar' }, svg);
       group.setAttribute('data-label', row.label);
       el('title', {}, group).textContent = row.tooltip;
-      label(group, labelWidth - 6, y + 16, truncate(row.label, chars), { 'text-anchor': 'end' });
+      label(group, labelWidth - 6, y + 16, fit(row.label, labelWidth - 10), { 'text-anchor': 'end' });
       let at = 0;
       row.values.forEach((value, s) => {
         if (!value) return;
@@ -131,7 +149,7 @@
     const top = 12;
     const plotHeight = 170;
     const band = (width - left - right) / spec.rows.length;
-    const rotate = band < 40;
+    const rotate = Math.max(0, ...spec.rows.map((r) => textWidth(r.label, 10))) > band * 0.9;
     const height = top + plotHeight + (rotate ? 62 : 44);
     const svg = svgRoot(spec, width, height);
     const scale = niceScale(Math.max(0, ...spec.rows.map((r) => r.values[0] || 0)));
