@@ -132,3 +132,34 @@ def test_precision_counts_decisions_per_check(doc: Document) -> None:
     assert (s.flags, s.open, s.decided) == (len(spacing), len(spacing), 0)
     assert s.precision is None  # nothing decided yet: no precision, not 0
     assert rows["number-mismatch"].flags == 0
+
+
+def test_precision_page_shows_the_numbers_to_researchers_only(client, auth, doc: Document) -> None:
+    import re
+
+    user = make_user("ann")
+    make_user("reader", role="researcher")
+    add_term(db.session, doc.corpus, "Wang Kele", "Wang Cola")
+    refresh_flags(db.session, doc)
+    glossary_flags = db.session.scalars(
+        sa.select(QaFlag).where(QaFlag.check == "glossary").order_by(QaFlag.id)
+    ).all()
+    decide(db.session, glossary_flags[0], user, "confirmed")
+    decide(db.session, glossary_flags[1], user, "dismissed")
+    db.session.commit()
+
+    auth.login("ann")
+    assert client.get("/reports/news/qa").status_code == 403
+    auth.logout()
+    auth.login("reader")
+    page = client.get("/reports/news/qa")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    row = re.search(r'<tr id="check-glossary".*?</tr>', html, re.S).group(0)
+    cells = re.findall(r'<td class="num (\w+)">([^<]*)</td>', row)
+    assert dict(cells) == {
+        "flags": "3", "confirmed": "1", "dismissed": "1", "open": "1", "precision": "0.50",
+    }  # fmt: skip
+    spacing = re.search(r'<tr id="check-spacing-punctuation".*?</tr>', html, re.S).group(0)
+    assert '<td class="num precision"><span class="muted"' in spacing
+    assert client.get("/reports/nope/qa").status_code == 404

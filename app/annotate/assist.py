@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -142,7 +142,15 @@ def propagation_candidates(translation_id: int) -> ResponseReturnValue:
         wrong=wrong.strip(),
         right=right.strip(),
         variants=variants(wrong.strip()),
-        candidates=[c.as_dict() for c in candidates],
+        candidates=[
+            c.as_dict()
+            | {
+                "url": url_for(
+                    "annotate.segment", doc_id=c.document_id, position=c.position, system=c.system
+                )
+            }
+            for c in candidates
+        ],
     )
 
 

@@ -1,0 +1,173 @@
+/* QA flags in the editor's side panel: suspicious spans the checks found,
+ * for the annotator to confirm (the error span is added to the editor and
+ * saved with the next save) or dismiss. Nothing is applied on its own.
+ *
+ * Keys (outside text boxes): J / K next / previous flag, Y confirm, X dismiss.
+ * The editor's own keys (N, P, M, E, T, ?) are left alone.
+ */
+(function () {
+  "use strict";
+
+  const E = window.MtqaEditor;
+  const panel = document.getElementById("qa-panel");
+  if (!E || !panel) return;
+  const Off = window.MtqaOffsets;
+  const list = document.getElementById("qa-flag-list");
+  const empty = document.getElementById("qa-empty");
+  const count = document.getElementById("qa-count");
+  const mtChars = Array.from(E.data.mt);
+
+  let flags = [];
+  let current = -1;
+
+  const highlight = typeof Highlight === "function" && CSS.highlights ? new Highlight() : null;
+  if (highlight) CSS.highlights.set("qa-flag", highlight);
+
+  /** Draw flag `index` over the MT (null: none), or the current flag. */
+  function showFlag(index) {
+    if (!highlight) return;
+    highlight.clear();
+    const flag = flags[index];
+    if (!flag || flag.start === flag.end || flag.side !== "target") return;
+    const a = Off.cpToPoint(E.mtEl, flag.start);
+    const b = Off.cpToPoint(E.mtEl, flag.end);
+    const range = new Range();
+    range.setStart(a.node, a.offset);
+    range.setEnd(b.node, b.offset);
+    highlight.add(range);
+  }
+
+  async function request(url, options) {
+    const response = await fetch(url, Object.assign({
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": E.csrfToken },
+    }, options || {}));
+    const body = await response.json().catch(function () { return null; });
+    if (!response.ok) throw new Error((body && body.error) || response.statusText);
+    return body;
+  }
+
+  function render() {
+    list.replaceChildren();
+    const open = flags.filter(function (f) { return f.status === "open"; }).length;
+    count.textContent = flags.length ? "(" + open + " open of " + flags.length + ")" : "";
+    empty.hidden = flags.length > 0;
+    empty.textContent = "No QA flags on this translation.";
+    flags.forEach(function (flag, index) {
+      const li = document.createElement("li");
+      li.className = "qa-flag" + (flag.status !== "open" ? " qa-decided" : "") +
+        (index === current ? " qa-current" : "");
+      li.dataset.flag = String(flag.id);
+      li.dataset.check = flag.check;
+      li.dataset.status = flag.status;
+      if (index === current) li.setAttribute("aria-current", "true");
+
+      const head = document.createElement("div");
+      const check = document.createElement("div");
+      check.className = "qa-flag-check";
+      check.textContent = flag.check;
+      const text = document.createElement("q");
+      text.className = "qa-flag-text";
+      text.textContent = flag.start === flag.end ? "(at " + flag.start + ")" : flag.text;
+      head.append(check, text);
+      const status = document.createElement("span");
+      status.className = "qa-flag-status qa-status-" + flag.status;
+      status.textContent = flag.status;
+      const message = document.createElement("div");
+      message.className = "qa-flag-message";
+      message.textContent = flag.message + (flag.suggestion ? " Suggestion: “" + flag.suggestion + "”." : "");
+
+      const actions = document.createElement("div");
+      actions.className = "qa-flag-actions";
+      [["confirmed", "Confirm", "Y"], ["dismissed", "Dismiss", "X"]].forEach(function (spec) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "btn btn-small qa-" + spec[0];
+        button.textContent = spec[1] + " ";
+        const kbd = document.createElement("kbd");
+        kbd.textContent = spec[2];
+        button.appendChild(kbd);
+        button.disabled = flag.status === spec[0];
+        button.setAttribute("aria-label", spec[1] + " " + flag.check + " flag on “" + flag.text + "”");
+        button.addEventListener("click", function () { select(index); decide(index, spec[0]); });
+        actions.appendChild(button);
+      });
+      li.append(head, status, message, actions);
+      li.addEventListener("mouseenter", function () { showFlag(index); });
+      li.addEventListener("mouseleave", function () { showFlag(current); });
+      list.appendChild(li);
+    });
+  }
+
+  function select(index) {
+    if (!flags.length) return;
+    current = (index + flags.length) % flags.length;
+    render();
+    showFlag(current);
+    const item = list.children[current];
+    if (item) item.scrollIntoView({ block: "nearest" });
+  }
+
+  function hasSpan(span) {
+    return E.state.spans.some(function (s) {
+      return s.side === span.side && s.start === span.start && s.end === span.end;
+    });
+  }
+
+  async function decide(index, status) {
+    const flag = flags[index];
+    if (!flag) return;
+    let body;
+    try {
+      body = await request(panel.dataset.decideUrl.replace("/0/", "/" + flag.id + "/"), {
+        method: "POST", body: JSON.stringify({ status: status }),
+      });
+    } catch (err) {
+      E.say("QA flag not recorded: " + err.message, "error");
+      return;
+    }
+    flags[index] = body.flag;
+    if (body.span && !hasSpan(body.span)) {
+      E.addSpan(body.span);
+      E.say("Flag confirmed: error added on “" + mtChars.slice(body.span.start, body.span.end).join("") +
+        "”. Save to keep it.", "pending");
+    } else {
+      E.say("Flag " + status + ".", "ok");
+    }
+    render();
+    showFlag(current);
+  }
+
+  async function load() {
+    try {
+      const body = await request(panel.dataset.flagsUrl);
+      flags = body.flags;
+    } catch (err) {
+      empty.textContent = "QA flags could not be loaded: " + err.message;
+      return;
+    }
+    render();
+  }
+
+  function typing(target) {
+    return target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (document.querySelector("dialog[open]")) return;
+    const key = event.key.toLowerCase();
+    if (key === "j") select(current + 1);
+    else if (key === "k") select(current < 0 ? -1 : current - 1);
+    else if ((key === "y" || key === "x") && current >= 0) decide(current, key === "y" ? "confirmed" : "dismissed");
+    else return;
+    event.preventDefault();
+  });
+
+  // The editor re-renders the MT after each change; draw the flag again.
+  document.addEventListener("mtqa:saved", function () { setTimeout(function () { showFlag(current); }, 0); });
+  E.mtEl.addEventListener("mouseenter", function () { showFlag(current); });
+
+  window.MtqaQaFlags = { reload: load };
+  load();
+})();
