@@ -129,3 +129,13 @@ def import_glossary_tsv(session: Session, corpus: Corpus, path: Path) -> int:
             added += created
     session.flush()
     return added
+
+
+def import_glossary_for(session: Session, corpus_name: str, path: Path) -> int | None:
+    """`import_glossary_tsv` by corpus name, for the seed: None (nothing
+    done) when there is no such corpus or no such file, since the seed may
+    run on data without them."""
+    corpus = session.scalar(sa.select(Corpus).where(Corpus.name == corpus_name))
+    if corpus is None or not path.is_file():
+        return None
+    return import_glossary_tsv(session, corpus, path)

@@ -119,3 +119,12 @@ def test_cli_reports_a_bad_file(corpus: Corpus, runner, tmp_path: Path) -> None:
     result = runner.invoke(args=["glossary", "import", str(bad), "--corpus", "latepost"])
     assert result.exit_code == 1
     assert "target_term" in result.output
+
+
+def test_import_for_a_named_corpus_as_the_seed_does(corpus: Corpus, tmp_path: Path) -> None:
+    from app.glossary import import_glossary_for
+
+    assert import_glossary_for(db.session, "latepost", SEED_GLOSSARY)
+    assert import_glossary_for(db.session, "latepost", SEED_GLOSSARY) == 0
+    assert import_glossary_for(db.session, "missing", SEED_GLOSSARY) is None
+    assert import_glossary_for(db.session, "latepost", tmp_path / "none.tsv") is None
