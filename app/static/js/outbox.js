@@ -68,11 +68,13 @@
     return found;
   }
 
-  /** Saves still to be sent (not the ones stopped by a conflict or an error). */
+  /** Segments (translations) whose edits are still to be sent; not the ones
+   * stopped by a conflict or an error. A segment whose unconfirmed save is
+   * followed by a newer one still counts once: it is one annotator's work. */
   function waiting() {
     return ids().reduce(function (n, id) {
       const entry = read(id);
-      return n + (entry && !entry.stopped ? entry.queue.length : 0);
+      return n + (entry && entry.queue.length && !entry.stopped ? 1 : 0);
     }, 0);
   }
 

@@ -20,6 +20,8 @@
   /** After a conflict only an explicit save writes again. */
   let autosavePaused = false;
   let lastFailure = null;
+  /** Set while the page shows edits restored from the outbox, until sent. */
+  let restoredNote = "";
   const waiters = [];
 
   /** Loaded after this file (see _diff_scripts.html), so looked up late. */
@@ -114,6 +116,7 @@
   function accepted(body, left) {
     state.version = body.version;
     lastFailure = null;
+    restoredNote = "";
     if (left === 0 && !unqueued()) {
       // Nothing changed since this save: show what the server stored.
       state.status = body.status;
@@ -142,7 +145,7 @@
     }
     lastFailure = r.status;
     if (r.status === 0 || r.status >= 500) {
-      E.say("Could not reach the server. Your edits are kept in this browser and will be sent " +
+      E.say(restoredNote + "Could not reach the server. Your edits are kept in this browser and will be sent " +
         "when it is back (next try in " + Math.round(r.retryIn / 1000) + " s).", "error");
     } else if (r.status === 409 && r.body && r.body.current) {
       showConflict(r.body);
@@ -172,8 +175,9 @@
     E.renderMt();
     E.renderSpanList();
     E.renderStatus();
-    E.say("Showing your edits from " + new Date(latest.at).toLocaleTimeString() +
-      " that had not reached the server yet; sending them now.", "pending");
+    restoredNote = "Showing your edits from " + new Date(latest.at).toLocaleTimeString() +
+      " that had not reached the server yet. ";
+    E.say(restoredNote + "Sending them now.", "pending");
     state.saving = true;
     box.send(tid, { force: true }).finally(function () { state.saving = false; });
   }
