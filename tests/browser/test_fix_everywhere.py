@@ -73,12 +73,18 @@ def test_fix_everywhere_and_qa_flags(live_server: LiveServer, browser, artifacts
     page.keyboard.press("Enter")
     expect(page.locator("#mt mark.err.sev-major")).to_have_text("Wang Cola")
     expect(page.locator("#span-list .fix-everywhere")).to_have_count(1)
+    # An autosave mid-word only mentions the offer in the panel.
+    page.locator("#post-edit").fill(mt.replace("Wang Cola", "Wang Ke", 1))
+    offer = page.locator("#fix-offer")
+    expect(offer).to_be_visible(timeout=10_000)
+    expect(offer).to_contain_text("“Wang Cola” → “Wang Ke”")
+    dialog = page.locator("#fix-dialog")
+    expect(dialog).to_be_hidden()
     corrected = mt.replace("Wang Cola", "Wang Kele", 1)
     page.locator("#post-edit").fill(corrected)
 
     # Saving the correction offers to apply it everywhere, all ticked.
     page.keyboard.press("Control+s")
-    dialog = page.locator("#fix-dialog")
     expect(dialog).to_be_visible()
     expect(dialog.locator("#fix-wrong")).to_have_text("Wang Cola")
     expect(dialog.locator("#fix-right")).to_have_value("Wang Kele")
@@ -95,6 +101,7 @@ def test_fix_everywhere_and_qa_flags(live_server: LiveServer, browser, artifacts
     page.screenshot(path=artifacts / "fix-02-applied.png")
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
+    expect(offer).to_be_hidden()
 
     with live_server.app.app_context():
         annotator = db.session.scalar(sa.select(User).where(User.username == "seed-annotator"))

@@ -213,12 +213,92 @@
     E.say(resultEl.textContent, c.conflict ? "error" : "ok");
   }
 
+  // ---- when to offer -------------------------------------------------------------
+  // A correction found by an autosave (3 s after typing stops, perhaps
+  // mid-word) is only offered in the panel; one found by a save the
+  // annotator asked for (Ctrl+S, Done, the buttons) opens the dialog. The
+  // offer is kept for this tab, so after "Done" moves on to the next segment
+  // the dialog opens there.
+  const STORE_KEY = "mtqa-fix-offer";
+  const offerBox = document.getElementById("fix-offer");
+  const offerText = document.getElementById("fix-offer-text");
+  let asked = 0;
+  let offer = null;
+
+  function remember(found) {
+    try {
+      if (found) sessionStorage.setItem(STORE_KEY, JSON.stringify(found));
+      else sessionStorage.removeItem(STORE_KEY);
+    } catch (err) { /* storage off: the offer lasts as long as the page */ }
+  }
+
+  function recalled() {
+    try {
+      return JSON.parse(sessionStorage.getItem(STORE_KEY) || "null");
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function hideOffer() {
+    offer = null;
+    offerBox.hidden = true;
+    remember(null);
+  }
+
+  async function showOffer(found) {
+    const query = new URLSearchParams({ wrong: found.wrong, right: found.right });
+    let body;
+    try {
+      body = await request(url + "?" + query.toString());
+    } catch (err) {
+      return;
+    }
+    if (!body.candidates.length) {
+      if (offer && offer.wrong === found.wrong) hideOffer();
+      return;
+    }
+    offer = found;
+    offerText.textContent = "“" + found.wrong + "” → “" + found.right + "”: the same error is in " +
+      body.candidates.length + " other segment" + (body.candidates.length > 1 ? "s" : "") + ".";
+    offerBox.hidden = false;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    const mod = event.ctrlKey || event.metaKey;
+    if ((mod && (event.key === "s" || event.key === "S")) || (event.key === "Enter" && (mod || event.altKey))) {
+      asked = Date.now();
+    }
+  }, true);
+  ["save-btn", "done-btn", "no-errors-btn", "next-btn", "prev-btn"].forEach(function (id) {
+    const button = document.getElementById(id);
+    if (button) button.addEventListener("click", function () { asked = Date.now(); }, true);
+  });
+
   document.addEventListener("mtqa:saved", function (event) {
     const saved = event.detail;
     const found = correctedSpan(saved);
     last = { post_edit: saved.post_edit, spans: saved.spans.slice() };
-    if (found) open(found.wrong, found.right, found.span, true);
+    const explicit = Date.now() - asked < 15000;
+    if (explicit) asked = 0;
+    if (!found) {
+      // Saved by hand after an autosave already found the correction.
+      if (explicit && offer) open(offer.wrong, offer.right, offer.span, true);
+      return;
+    }
+    remember(found);
+    if (explicit) {
+      offered.add(found.wrong + "\u0000" + found.right);
+      open(found.wrong, found.right, found.span, true);
+    } else {
+      showOffer(found);
+    }
   });
+
+  document.getElementById("fix-offer-open").addEventListener("click", function () {
+    if (offer) open(offer.wrong, offer.right, offer.span, false);
+  });
+  document.getElementById("fix-offer-dismiss").addEventListener("click", hideOffer);
 
   // "Fix everywhere" on each marked span (the editor renders the list).
   function addButtons() {
@@ -261,7 +341,23 @@
   dialog.addEventListener("keydown", function (event) {
     if (!event.ctrlKey && !event.metaKey && !event.altKey && event.key !== "Escape") event.stopPropagation();
   });
-  dialog.addEventListener("close", function () { E.mtEl.focus(); });
+  dialog.addEventListener("close", function () {
+    if (pending && offer && offer.wrong === pending.wrong) hideOffer();
+    if (pending) {
+      const stored = recalled();
+      if (stored && stored.wrong === pending.wrong) remember(null);
+    }
+    E.mtEl.focus();
+  });
+
+  // An offer made on the segment just left (e.g. by "Done").
+  const carried = recalled();
+  if (carried && carried.wrong && carried.span) {
+    offered.add(carried.wrong + "\u0000" + carried.right);
+    open(carried.wrong, carried.right, carried.span, true).then(function () {
+      if (!dialog.open) remember(null);
+    });
+  }
 
   window.MtqaPropagate = { open: open };
 })();
