@@ -1,8 +1,11 @@
 """Run every benchmark in one go (`make bench`): import, export, scoring,
-refresh; `--quick` for 20k segments everywhere, or set each size."""
+refresh; `--quick` for 20k segments everywhere, or set each size.
+`python -m benchmarks load [options]` runs the load benchmark
+(benchmarks/load.py: gunicorn and 16 clients) instead."""
 
 from __future__ import annotations
 
+import sys
 import time
 
 from benchmarks import bench_export, bench_import, bench_refresh, bench_scoring
@@ -10,6 +13,11 @@ from benchmarks.common import parse_sizes
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["load"]:
+        from benchmarks import load
+
+        load.main(sys.argv[2:])
+        return
     sizes = parse_sizes()
     start = time.perf_counter()
     print(f"mtqa benchmarks in {sizes.workdir}", flush=True)

@@ -158,12 +158,20 @@ def neighbour_position(
     )
     if system is not None:
         has_translation = has_translation.where(Translation.system == system)
+    # ORDER BY ... LIMIT 1 walks the (document_id, position) index from
+    # `position` and stops at the first match; min()/max() with these extra
+    # conditions would read every later (earlier) segment of the document.
     position_col = Segment.position
-    stmt = sa.select(sa.func.min(position_col) if forward else sa.func.max(position_col)).where(
-        Segment.document_id == document.id,
-        position_col > position if forward else position_col < position,
-        annotatable_clause(),
-        has_translation,
+    stmt = (
+        sa.select(position_col)
+        .where(
+            Segment.document_id == document.id,
+            position_col > position if forward else position_col < position,
+            annotatable_clause(),
+            has_translation,
+        )
+        .order_by(position_col.asc() if forward else position_col.desc())
+        .limit(1)
     )
     return session.scalar(stmt)
 

@@ -21,6 +21,7 @@ from app.annotate.queries import (
 from app.annotate.serialise import assessment_json
 from app.annotate.typology import category_groups
 from app.chinese import DISPLAY_SCRIPTS, display_source
+from app.database import read_only_view
 from app.extensions import db
 from app.models import FINISHED_STATUSES, Document, Segment, Translation
 from app.mqm import CATEGORIES, SEVERITIES
@@ -60,13 +61,17 @@ def template_helpers() -> dict[str, object]:
 
 
 @bp.get("/")
+@read_only_view
 @login_required
 def index() -> str:
     corpora = document_progress(db.session, current_user)
     return render_template("annotate/index.html", corpora=corpora)
 
 
+# Both pages only read: their transactions take no write lock, so page
+# views neither wait for saves nor make saves wait (app/database.py).
 @bp.get("/annotate/<int:doc_id>/<int:position>")
+@read_only_view
 @login_required
 def segment(doc_id: int, position: int) -> str:
     document = db.get_or_404(Document, doc_id)
