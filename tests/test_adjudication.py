@@ -16,7 +16,16 @@ from app.assignment import create_campaign
 from app.campaigns.gold import save_gold
 from app.campaigns.queries import adjudication_items, current_gold
 from app.extensions import db
-from app.models import Assessment, AuditEvent, Campaign, ErrorSpan, Revision, Translation, User
+from app.models import (
+    Assessment,
+    AuditEvent,
+    Campaign,
+    Corpus,
+    ErrorSpan,
+    Revision,
+    Translation,
+    User,
+)
 from app.scoring.report import finished_pairs
 from tests.test_campaigns import annotate, build_corpus, login, make_user, translation
 
@@ -301,3 +310,58 @@ def test_scoring_uses_the_gold_post_edit(
     assert report["n_segments"] == 1
     assert report["metrics"]["ter"]["score"] == 0
     assert report["metrics"]["bleu"]["score"] == pytest.approx(100)
+
+
+def test_gold_survives_a_jsonl_round_trip(
+    client: FlaskClient, setup: tuple[Campaign, list[User]], tmp_path
+) -> None:
+    from app.export import export_corpus
+    from app.ingest import import_path
+
+    campaign, _team = setup
+    target = translation("d1", 2)
+    boss = db.session.scalar(sa.select(User).where(User.username == "boss"))
+    assert boss is not None
+    first, second = annotators_of(campaign, target)
+    annotate(first, target, post_edit="first", spans=[SpanData(0, 2, MIS, "Major")])
+    annotate(second, target, post_edit="second")
+    # The reviewer annotated the segment too: their annotation and their
+    # gold are two assessments under one name.
+    annotate(boss, target, post_edit="boss as annotator", spans=[SpanData(3, 5, MIS, "Minor")])
+    login(client, "boss")
+    page = client.get(f"/campaigns/{campaign.id}/adjudicate/{target.id}").get_data(as_text=True)
+    keep = span_ids(page)[first.username]
+    client.post(
+        f"/campaigns/{campaign.id}/adjudicate/{target.id}",
+        data={"post_edit": "gold text", "status": "done", "span": [str(i) for i in keep]},
+    )
+    corpus = db.session.scalar(sa.select(Corpus).where(Corpus.name == "news"))
+    assert corpus is not None
+    one = export_corpus(db.session, corpus, "jsonl", tmp_path / "one.jsonl")
+    lines = [json.loads(line) for line in one[0].read_text(encoding="utf-8").splitlines()]
+    (line,) = [item for item in lines if item["target"] == target.text]
+    assert line["reference"] == "gold text"
+    kinds = [(a["annotator"], a.get("kind")) for a in line["assessments"]]
+    names = sorted(u.username for u in (first, second))
+    assert kinds == [(names[0], None), (names[1], None), ("boss", None), ("boss", "gold")]
+    gold_errors = [e for e in line["errors"] if e.get("kind") == "gold"]
+    assert [(e["annotator"], e["start"], e["end"]) for e in gold_errors] == [("boss", 0, 2)]
+    # Lines without a gold carry no "kind" in their work at all.
+    others = [item for item in lines if item is not line]
+    assert all("kind" not in a for item in others for a in item["assessments"])
+
+    db.session.remove()
+    db.drop_all()
+    db.create_all()
+    report = import_path(db.session, one[0])
+    assert report.count("assessments").created == 4
+    gold = db.session.scalar(sa.select(Assessment).where(Assessment.kind == "gold"))
+    assert gold is not None and gold.post_edit == "gold text"
+    assert gold.annotator.username == "boss"
+    corpus = db.session.scalar(sa.select(Corpus))
+    assert corpus is not None
+    two = export_corpus(db.session, corpus, "jsonl", tmp_path / "two.jsonl")
+    for a, b in zip(one, two, strict=True):
+        assert a.read_bytes() == b.read_bytes(), (a, b)
+    again = import_path(db.session, one[0])
+    assert again.count("assessments").present == 4

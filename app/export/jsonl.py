@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.export.files import replace_atomically
 from app.export.registry import register
-from app.export.rows import BATCH_SIZE, TranslationRow, rows_with_progress
+from app.export.rows import BATCH_SIZE, AssessmentRow, TranslationRow, rows_with_progress
 from app.ingest.jsonl import FORMAT_NAME, FORMAT_VERSION
 from app.models import Corpus, Document
 from app.scoring.report import corpus_report
@@ -35,6 +35,12 @@ def _number(value: float | None) -> float | None:
     return value
 
 
+def _kind(assessment: AssessmentRow) -> dict[str, str]:
+    """`"kind": "gold"` on a gold reference's entries; nothing on ordinary
+    annotations, so files without adjudication keep their bytes."""
+    return {"kind": assessment.kind} if assessment.kind != "annotation" else {}
+
+
 def line_object(row: TranslationRow, scores: dict[str, float | None] | None) -> dict[str, Any]:
     errors = [
         {
@@ -45,6 +51,7 @@ def line_object(row: TranslationRow, scores: dict[str, float | None] | None) -> 
             "severity": s.severity,
             "note": s.note,
             "annotator": a.annotator,
+            **_kind(a),
         }
         for a in row.assessments
         for s in a.spans
@@ -69,6 +76,7 @@ def line_object(row: TranslationRow, scores: dict[str, float | None] | None) -> 
                 "post_edit": a.post_edit,
                 "time_spent": a.time_spent,
                 "keystrokes": a.keystrokes,
+                **_kind(a),
             }
             for a in row.assessments
         ],

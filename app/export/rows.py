@@ -48,6 +48,8 @@ class AssessmentRow:
     keystrokes: int
     updated_at: datetime
     spans: list[SpanRow] = field(default_factory=list)
+    #: "annotation", or "gold" for a reviewer's adjudicated reference.
+    kind: str = "annotation"
 
 
 @dataclass
@@ -105,20 +107,32 @@ def _assessments(session: Session, ids: list[int]) -> dict[int, list[AssessmentR
             Assessment.time_spent,
             Assessment.keystrokes,
             Assessment.updated_at,
+            Assessment.kind,
         )
         .join(User, Assessment.annotator_id == User.id)
         .where(Assessment.translation_id.in_(ids))
     )
-    for tr_id, a_id, name, status, post_edit, time_spent, keystrokes, updated in session.execute(
-        stmt
-    ):
-        row = AssessmentRow(a_id, name, status, post_edit, time_spent, keystrokes, updated)
+    for (
+        tr_id,
+        a_id,
+        name,
+        status,
+        post_edit,
+        time_spent,
+        keystrokes,
+        updated,
+        kind,
+    ) in session.execute(stmt):
+        row = AssessmentRow(
+            a_id, name, status, post_edit, time_spent, keystrokes, updated, kind=kind
+        )
         by_translation.setdefault(tr_id, []).append(row)
         by_id[row.id] = row
     for rows in by_translation.values():
         # By code point, not by the database's collation, so that SQLite and
-        # PostgreSQL write the same bytes.
-        rows.sort(key=lambda a: a.annotator)
+        # PostgreSQL write the same bytes; a reviewer's gold after their
+        # own annotation.
+        rows.sort(key=lambda a: (a.annotator, a.kind))
     if by_id:
         spans = (
             sa.select(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -50,8 +51,19 @@ KEYS: Final = (
     "scores",
 )
 REQUIRED: Final = frozenset({"doc_id", "seg_id", "system", "target"})
-ERROR_KEYS: Final = ("start", "end", "side", "category", "severity", "note", "annotator")
-ASSESSMENT_KEYS: Final = ("annotator", "status", "post_edit", "time_spent", "keystrokes")
+ERROR_KEYS: Final = ("start", "end", "side", "category", "severity", "note", "annotator", "kind")
+ASSESSMENT_KEYS: Final = ("annotator", "status", "post_edit", "time_spent", "keystrokes", "kind")
+#: An assessment's "kind": absent means an ordinary annotation; "gold" is a
+#: reviewer's adjudicated reference (app.campaigns.gold).
+ASSESSMENT_KINDS: Final = ("annotation", "gold")
+
+
+@dataclass(slots=True)
+class GoldRecord(AssessmentRecord):
+    """A gold reference read from the file; the loader stores it with kind
+    "gold", beside any ordinary annotation by the same reviewer."""
+
+    kind: str = "gold"
 
 
 _NAMES: Final = {
@@ -104,18 +116,27 @@ class _Line:
             raise self.fail(f"unknown key(s) {unknown} in {where}; expected {list(allowed)}")
 
 
+def _kind(entry: dict[str, Any], line: _Line) -> str:
+    kind = line.check(entry.get("kind", "annotation"), "kind", "str")
+    if kind not in ASSESSMENT_KINDS:
+        raise line.fail(f"unknown kind {kind!r}; expected one of {', '.join(ASSESSMENT_KINDS)}")
+    return kind
+
+
 def _assessments(obj: dict[str, Any], line: _Line) -> list[AssessmentRecord]:
     if obj.get("assessments", []) == [] and obj.get("errors", []) == []:
         return []  # the common case of a corpus not yet annotated, kept fast
-    records: dict[str, AssessmentRecord] = {}
+    records: dict[tuple[str, str], AssessmentRecord] = {}
     for entry in line.check(obj.get("assessments", []), "assessments", "list"):
         line.check(entry, "assessments[]", "object")
         line.keys(entry, ASSESSMENT_KEYS, "an assessment")
         name = line.check(entry.get("annotator"), "annotator", "str")
         if not name.strip():
             raise line.fail("an assessment has an empty 'annotator'")
-        if name in records:
-            raise line.fail(f"annotator {name!r} has two assessments of this translation")
+        kind = _kind(entry, line)
+        if (name, kind) in records:
+            what = "gold references" if kind == "gold" else "assessments"
+            raise line.fail(f"annotator {name!r} has two {what} of this translation")
         status = line.check(entry.get("status", "done"), "status", "str")
         if status not in STATUSES:
             raise line.fail(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
@@ -123,7 +144,8 @@ def _assessments(obj: dict[str, Any], line: _Line) -> list[AssessmentRecord]:
         keystrokes = line.check(entry.get("keystrokes", 0), "keystrokes", "int")
         if time_spent < 0 or keystrokes < 0:
             raise line.fail("'time_spent' and 'keystrokes' cannot be negative")
-        records[name] = AssessmentRecord(
+        record_type = GoldRecord if kind == "gold" else AssessmentRecord
+        records[(name, kind)] = record_type(
             annotator=name,
             status=status,
             post_edit=line.check(entry.get("post_edit"), "post_edit", "str", null=True),
@@ -139,9 +161,11 @@ def _assessments(obj: dict[str, Any], line: _Line) -> list[AssessmentRecord]:
         if missing:
             raise line.fail(f"an error lacks {missing}")
         name = line.check(entry["annotator"], "annotator", "str")
-        if name not in records:
-            raise line.fail(f"an error names annotator {name!r}, who has no assessment here")
-        records[name].spans.append(
+        kind = _kind(entry, line)
+        if (name, kind) not in records:
+            owner = f"gold reference by {name!r}" if kind == "gold" else f"annotator {name!r}"
+            raise line.fail(f"an error names {owner}, who has no assessment here")
+        records[(name, kind)].spans.append(
             SpanData(
                 start=line.check(entry["start"], "start", "int"),
                 end=line.check(entry["end"], "end", "int"),
@@ -159,12 +183,13 @@ def _mark_primary(
     records: list[AssessmentRecord], target: str, reference: str | None, status: str | None
 ) -> None:
     """The file does not say which finished assessment gave the reference;
-    the last (by annotator) whose reference and status match it did."""
+    the last (by annotator) whose reference and status match it did. A
+    finished gold reference always wins the reference rule, so when there
+    is one only golds are candidates."""
+    finished = [r for r in records if r.status in FINISHED_STATUSES]
+    golds = [r for r in finished if isinstance(r, GoldRecord)]
     candidates = [
-        r
-        for r in records
-        if r.status in FINISHED_STATUSES
-        and reference_rule(r.status, r.post_edit, target) == reference
+        r for r in golds or finished if reference_rule(r.status, r.post_edit, target) == reference
     ]
     exact = [r for r in candidates if r.status == status] or candidates
     if exact:

@@ -35,7 +35,7 @@ _SPAN_COLUMNS: Final = (
 )  # fmt: skip
 
 ASSESSMENT_COLUMNS: Final = (
-    "translation_id", "annotator_id", "post_edit", "status", "version", "time_spent",
+    "translation_id", "annotator_id", "kind", "post_edit", "status", "version", "time_spent",
     "keystrokes", "created_at", "updated_at",
 )  # fmt: skip
 SPAN_COLUMNS: Final = (
@@ -138,16 +138,18 @@ def load_work(
     if not names:
         return
     users = user_ids(session, names, report, now)
-    keys = (Assessment.translation_id, Assessment.annotator_id, Assessment.id)
+    # An annotator's work and the gold they built as a reviewer are two
+    # assessments of one translation: the kind is part of the key.
+    keys = (Assessment.translation_id, Assessment.annotator_id, Assessment.kind, Assessment.id)
     values = (Assessment.status, Assessment.post_edit, Assessment.time_spent, Assessment.keystrokes)
-    stored: dict[tuple[int, int], tuple[Any, ...]] = {}
+    stored: dict[tuple[int, int, str], tuple[Any, ...]] = {}
     if had_work:
         for row in corpus_rows(session, corpus_id, Assessment, *keys, *values):
-            stored[(row[0], row[1])] = tuple(row[2:])
+            stored[(row[0], row[1], row[2])] = tuple(row[3:])
     stored_spans: dict[int, Counter[SpanKey]] | None = None
     assessments = Inserter(session, Assessment, ASSESSMENT_COLUMNS)
     latest, earlier = db_timestamp(session, now), db_timestamp(session, now - EARLIER)
-    new: dict[tuple[int, int], _New] = {}
+    new: dict[tuple[int, int, str], _New] = {}
     count, span_count = report.count("assessments"), report.count("spans")
     next_seg = iter(seg_ids).__next__
     for doc in batch.documents:
@@ -158,12 +160,13 @@ def load_work(
                     continue
                 tr_id = tr_ids[(seg_id, tr.system)]
                 for record in tr.assessments:
+                    kind = getattr(record, "kind", "annotation")
                     where = (
                         f"segment {doc.name}#{seg.position}, system {tr.system!r}, "
-                        f"annotator {record.annotator!r}"
+                        f"{'gold by' if kind == 'gold' else 'annotator'} {record.annotator!r}"
                     )
                     spans = checked_spans(batch, seg.line, where, tr.text, seg.source, record)
-                    key = (tr_id, users[record.annotator])
+                    key = (tr_id, users[record.annotator], kind)
                     if key in new:
                         raise IngestError(batch.path, seg.line, f"{where}: appears twice")
                     old = stored.get(key)
@@ -194,14 +197,14 @@ def load_work(
                     count.created += 1
     if new:
         assessments.flush()
-        ids = {(t, u): i for t, u, i in corpus_rows(session, corpus_id, Assessment, *keys)}
+        ids = {(t, u, k): i for t, u, k, i in corpus_rows(session, corpus_id, Assessment, *keys)}
         _spans_and_revisions(session, ids, new, report, now)
 
 
 def _spans_and_revisions(
     session: Session,
-    ids: dict[tuple[int, int], int],
-    new: dict[tuple[int, int], _New],
+    ids: dict[tuple[int, int, str], int],
+    new: dict[tuple[int, int, str], _New],
     report: ImportReport,
     now: datetime,
 ) -> None:
