@@ -79,7 +79,10 @@
       state.saving = true;
       box.send(tid, { force: !auto }).finally(function () { state.saving = false; });
     }
-    if (!stored) E.say("This browser cannot keep unsent edits (storage full or off); saving directly.", "pending");
+    if (!stored) {
+      E.say("This browser cannot keep unsent edits (storage full or off); saving directly.",
+        "pending");
+    }
     return done;
   }
 
@@ -98,12 +101,16 @@
   }
 
   /** The page is being hidden or left: queue what is not queued yet and
-   * send it with keepalive (the queue resends it later if that fails). */
+   * send it with keepalive (the queue resends it later if that fails).
+   * During a conflict it is only queued: its old base version makes any
+   * later send fail again with 409, so reopening the segment shows the
+   * merge view with these edits instead of overwriting the other save. */
   function saveOnLeave(event) {
     if (event.type === "visibilitychange" && document.visibilityState !== "hidden") return;
     const box = outbox();
-    if (!box || state.conflict) return;
+    if (!box) return;
     if (unqueued()) queue(keptStatus());
+    if (state.conflict) return;
     const entry = box.get(tid);
     if (entry && entry.queue.length && !entry.stopped) box.send(tid, { keepalive: true });
   }
@@ -117,9 +124,11 @@
     state.version = body.version;
     lastFailure = null;
     restoredNote = "";
+    // The status is the server's now, whatever changed since: a later
+    // autosave keeps it (keptStatus) instead of reverting a finished segment.
+    state.status = body.status;
     if (left === 0 && !unqueued()) {
       // Nothing changed since this save: show what the server stored.
-      state.status = body.status;
       state.spans = body.spans;
       state.dirty = false;
       hideConflict();
@@ -145,8 +154,9 @@
     }
     lastFailure = r.status;
     if (r.status === 0 || r.status >= 500) {
-      E.say(restoredNote + "Could not reach the server. Your edits are kept in this browser and will be sent " +
-        "when it is back (next try in " + Math.round(r.retryIn / 1000) + " s).", "error");
+      E.say(restoredNote + "Could not reach the server. Your edits are kept in this browser " +
+        "and will be sent when it is back (next try in " + Math.round(r.retryIn / 1000) + " s).",
+        "error");
     } else if (r.status === 409 && r.body && r.body.current) {
       showConflict(r.body);
     } else if (r.status === 401) {
@@ -281,7 +291,7 @@
 
   window.addEventListener("beforeunload", function (event) {
     // Queued edits survive the page; only ask when the browser cannot keep them.
-    if (!unqueued() || state.conflict) return;
+    if (!unqueued()) return;
     if (!outbox() || !queue(keptStatus())) event.preventDefault();
   });
 
