@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,16 +121,22 @@ def _document(corpus: Corpus, name: str, texts: list[str]) -> Document:
 
 
 def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """A token as the token API stores it: the SHA-256 of the secret."""
-    secret = "mtqa_" + secrets.token_urlsafe(32)
-    token = ApiToken(
-        user=user,
-        name=name,
-        prefix=secret[:12],
-        token_hash=hashlib.sha256(secret.encode()).hexdigest(),
-    )
-    db.session.add(token)
-    return token, secret
+    """A token made the way the token pages make them, or stored the same
+    way (the SHA-256 of the secret) when the token API is not installed."""
+    try:
+        from app.api.tokens import create_token
+    except ModuleNotFoundError:
+        secret = "mtqa_" + secrets.token_urlsafe(32)
+        token = ApiToken(
+            user=user,
+            name=name,
+            prefix=secret[:12],
+            token_hash=hashlib.sha256(secret.encode()).hexdigest(),
+        )
+        db.session.add(token)
+        return token, secret
+    db.session.flush()
+    return create_token(db.session, user, name)
 
 
 def build_world() -> World:
@@ -345,15 +352,18 @@ def forget_user() -> None:
     db.session.expire_all()
 
 
+def token_headers(world: World, identity: str) -> dict[str, str]:
+    if identity.startswith("token:"):
+        return {"Authorization": f"Bearer {world.tokens[identity.removeprefix('token:')]}"}
+    return {}
+
+
 def client_for(app: Flask, world: World, identity: str) -> tuple[FlaskClient, dict[str, str]]:
     """A client logged in as the identity, and the headers to send."""
     forget_user()
     client = app.test_client()
-    if identity == "anonymous":
-        return client, {}
-    if identity.startswith("token:"):
-        role = identity.removeprefix("token:")
-        return client, {"Authorization": f"Bearer {world.tokens[role]}"}
+    if identity == "anonymous" or identity.startswith("token:"):
+        return client, token_headers(world, identity)
     response = client.post(
         LOGIN_PATH, data={"username": world.users[identity].username, "password": PASSWORD}
     )
@@ -398,6 +408,45 @@ def identities(rule: Rule) -> tuple[str, ...]:
     return ROLES
 
 
+@dataclass
+class Matrix:
+    app: Flask
+    world: World
+    clients: dict[str, FlaskClient] = field(default_factory=dict)
+
+    def client(self, identity: str, *, fresh: bool = False) -> tuple[FlaskClient, dict[str, str]]:
+        """A logged-in client per identity, reused (logging in is most of
+        the cost) unless `fresh`: a logout must not end the shared one."""
+        forget_user()
+        if fresh or identity not in self.clients:
+            client, headers = client_for(self.app, self.world, identity)
+            if fresh:
+                return client, headers
+            self.clients[identity] = client
+        return self.clients[identity], token_headers(self.world, identity)
+
+
+@pytest.fixture(scope="module")
+def matrix(new_database_url) -> Iterator[Matrix]:
+    """One world for the module: every identity but the admin is refused
+    everything that could change campaign B, and the admin's allowed
+    requests add to it without removing anything, so the cases can share
+    it (building it per case made the matrix minutes long)."""
+
+    class MatrixConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = new_database_url()
+
+    app = create_app(MatrixConfig)
+    with app.app_context():
+        db.create_all()
+        try:
+            yield Matrix(app, build_world())
+        finally:
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+
+
 # ---- tests ------------------------------------------------------------------------
 
 
@@ -417,19 +466,21 @@ def test_every_endpoint_is_classified() -> None:
 
 
 @pytest.mark.parametrize(("rule", "method"), CASES)
-def test_permission_matrix(app: Flask, rule: Rule, method: str) -> None:
+def test_permission_matrix(matrix: Matrix, rule: Rule, method: str) -> None:
     access = expected(rule.endpoint, method)
     if access is None:
         pytest.skip("not classified: see test_every_endpoint_is_classified")
-    world = build_world()
+    world = matrix.world
     url = fill_url(rule, access, world)
     failures = []
     for identity in identities(rule):
         kwargs: dict[str, Any] = {}
         if method in ("POST", "PUT", "PATCH"):
             kwargs = {"data": form_body(world)} if access.form else {"json": body(world)}
-        client, headers = client_for(app, world, identity)
-        response = client.open(url, method=method, headers=headers, **kwargs)
+        client, headers = matrix.client(identity, fresh=rule.endpoint == "auth.logout")
+        response = client.open(
+            url, method=method, headers=headers, query_string=dict(access.query), **kwargs
+        )
         response.close()
         forget_user()
         problem = judge(access.outcome(identity), identity, response)
@@ -438,9 +489,9 @@ def test_permission_matrix(app: Flask, rule: Rule, method: str) -> None:
     assert not failures, "\n".join(failures)
 
 
-def test_annotator_sees_only_assigned_documents(app: Flask) -> None:
-    world = build_world()
-    client, _ = client_for(app, world, "annotator")
+def test_annotator_sees_only_assigned_documents(matrix: Matrix) -> None:
+    world = matrix.world
+    client, _ = matrix.client("annotator")
     page = client.get("/").get_data(as_text=True)
     assert world.doc_a.name in page
     assert world.doc_b.name not in page
@@ -448,10 +499,10 @@ def test_annotator_sees_only_assigned_documents(app: Flask) -> None:
     assert not re.search(rf"/annotate/{world.doc_b.id}/\d", page)
 
 
-def test_annotator_b_work_is_not_in_annotator_a_pages(app: Flask) -> None:
+def test_annotator_b_work_is_not_in_annotator_a_pages(matrix: Matrix) -> None:
     """A's own segment opens, and shows nothing of B's post-edit or notes."""
-    world = build_world()
-    client, _ = client_for(app, world, "annotator")
+    world = matrix.world
+    client, _ = matrix.client("annotator")
     page = client.get(f"/annotate/{world.doc_a.id}/1")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -463,3 +514,50 @@ def test_annotator_b_work_is_not_in_annotator_a_pages(app: Flask) -> None:
     # A's assessment exists at version 3 (two saves): a stale base is a 409,
     # proof that the save reached the version check, i.e. A may save here.
     assert response.status_code == 409
+
+
+def test_annotator_token_lists_only_assigned_work(matrix: Matrix) -> None:
+    """The API's lists hold nothing of campaign B for annotator A."""
+    if "api_content.list_corpora" not in matrix.app.view_functions:
+        pytest.skip("no token API installed")
+    world = matrix.world
+    client, headers = matrix.client("token:annotator")
+    corpora = client.get(f"{API_PREFIX}/corpora", headers=headers)
+    assert corpora.status_code == 200
+    listed = corpora.get_data(as_text=True)
+    assert world.corpus_a.name in listed
+    assert world.corpus_b.name not in listed
+    documents = client.get(f"{API_PREFIX}/corpora/{world.corpus_a.id}/documents", headers=headers)
+    assert documents.status_code == 200
+    listed = documents.get_data(as_text=True)
+    assert world.doc_a.name in listed
+    assert world.doc_b.name not in listed
+    # B's assessments of a translation A can read are not A's to see either.
+    own = client.get(
+        f"{API_PREFIX}/translations/{world.translation_a.id}/assessments", headers=headers
+    )
+    assert own.status_code in (200, 403, 404)
+    assert "ann-b" not in own.get_data(as_text=True)
+
+
+def test_fix_everywhere_stops_at_campaign_b(matrix: Matrix) -> None:
+    """Annotator A proposing and applying a correction from their own
+    segment: B's translations are neither offered nor changed."""
+    if "annotate.propagation_apply" not in matrix.app.view_functions:
+        pytest.skip("no fix-everywhere endpoints installed")
+    world = matrix.world
+    client, _ = matrix.client("annotator")
+    url = f"/annotate/api/translations/{world.translation_a.id}/propagation"
+    candidates = client.get(url, query_string={"wrong": "one", "right": "ONE"})
+    assert candidates.status_code == 200
+    offered = {c["translation_id"] for c in candidates.get_json()["candidates"]}
+    assert world.translation_b.id not in offered
+    version_before = world.assessment_b.version
+    applied = client.post(
+        url,
+        json={"wrong": "one", "right": "ONE", "translation_ids": [world.translation_b.id]},
+    )
+    assert applied.status_code == 200
+    assert [r["outcome"] for r in applied.get_json()["results"]] == ["skipped"]
+    forget_user()
+    assert db.session.get(Assessment, world.assessment_b.id).version == version_before
