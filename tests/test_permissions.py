@@ -561,3 +561,29 @@ def test_fix_everywhere_stops_at_campaign_b(matrix: Matrix) -> None:
     assert [r["outcome"] for r in applied.get_json()["results"]] == ["skipped"]
     forget_user()
     assert db.session.get(Assessment, world.assessment_b.id).version == version_before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="annotate.segment checks access only on annotatable segments: a context-only "
+    "segment of a document with nothing assigned to the user opens (200) and shows the "
+    "document's title, corpus and the segment's source",
+)
+def test_context_only_segment_of_another_campaign_is_refused(matrix: Matrix) -> None:
+    """A meta line of a document of campaign B is no way into B's document."""
+    world = matrix.world
+    document = Document(corpus=world.corpus_b, name="b-with-meta", title="B-only meta document")
+    meta = Segment(
+        document=document, position=1, kind="meta", annotatable=False, source="B-only source line"
+    )
+    meta.translations.append(Translation(system="sys-1", text="B-only MT line"))
+    body_segment = Segment(document=document, position=2, kind="body", source="秘密")
+    body_segment.translations.append(Translation(system="sys-1", text="B-only body text"))
+    db.session.add_all([document, meta, body_segment])
+    db.session.commit()
+    client, _ = matrix.client("annotator")
+    response = client.get(f"/annotate/{document.id}/1")
+    page = response.get_data(as_text=True)
+    forget_user()
+    assert "B-only" not in page
+    assert response.status_code in (403, 404)
