@@ -148,3 +148,10 @@ def test_finish_a_segment_without_the_mouse(
     expect(page).to_have_url(f"{live_server.url}{doc_path}/1")
     expect(page.locator("#mt mark.err")).to_have_text("Cola")
     expect(page.locator("#status-badge")).to_contain_text("Done")
+
+    # An autosave re-renders the error list; a focused Delete button keeps
+    # the focus through it.
+    page.locator("#span-list .span-delete").focus()
+    page.evaluate("window.MtqaEditor.markDirty()")
+    expect(page.locator("#save-status")).to_contain_text("Saved version", timeout=10_000)
+    expect(page.locator("#span-list .span-delete")).to_be_focused()

@@ -126,6 +126,10 @@
   }
 
   function renderSpanList() {
+    // A save re-renders the list: a focused Delete button keeps its focus.
+    const focusedItem = spanList.contains(document.activeElement)
+      ? document.activeElement.closest(".span-item") : null;
+    const refocus = focusedItem ? Number(focusedItem.dataset.span) : null;
     spanList.replaceChildren();
     noSpans.hidden = state.spans.length > 0;
     spanCount.textContent = state.spans.length ? "(" + state.spans.length + ")" : "";
@@ -162,6 +166,10 @@
       li.addEventListener("mouseleave", function () { highlightSpan(index, false); });
       spanList.appendChild(li);
     });
+    if (refocus !== null) {
+      const button = spanList.querySelectorAll(".span-delete")[Math.min(refocus, state.spans.length - 1)];
+      (button || mtEl).focus();
+    }
   }
 
   function highlightSpan(index, on) {
