@@ -29,6 +29,7 @@ from app.campaigns.queries import (
     in_campaign,
     min_annotations,
 )
+from app.database import read_only_view
 from app.errors import MtqaError
 from app.extensions import db
 from app.models import Assessment, Campaign, Translation
@@ -36,6 +37,7 @@ from app.reports.highlight import highlight
 
 
 @bp.get("/<int:campaign_id>/adjudicate")
+@read_only_view
 @login_required
 @role_required(ADMIN)
 def adjudication_list(campaign_id: int) -> str:
@@ -143,6 +145,7 @@ def _translation_in(campaign: Campaign, translation_id: int) -> Translation:
 
 
 @bp.get("/<int:campaign_id>/adjudicate/<int:translation_id>")
+@read_only_view
 @login_required
 @role_required(ADMIN)
 def adjudicate(campaign_id: int, translation_id: int) -> ResponseReturnValue:

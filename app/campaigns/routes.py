@@ -15,11 +15,15 @@ from app.audit import record
 from app.campaigns import bp
 from app.campaigns.forms import CampaignForm
 from app.campaigns.queries import annotator_progress, campaign_summaries
+from app.database import read_only_view
 from app.extensions import db
 from app.models import Campaign, Corpus, Document, Translation, User
 
 
+# The GET pages only read: their SQLite transactions take no write lock, so
+# an admin watching progress never makes the annotators' saves wait.
 @bp.get("/")
+@read_only_view
 @login_required
 @role_required(ADMIN)
 def index() -> str:
@@ -112,6 +116,7 @@ def _detail(campaign: Campaign, annotators: list[User]) -> str:
 
 
 @bp.get("/<int:campaign_id>")
+@read_only_view
 @login_required
 @role_required(ADMIN)
 def show(campaign_id: int) -> str:
