@@ -50,8 +50,15 @@ def _console(page: Page) -> list[str]:
     return errors
 
 
-def test_fix_everywhere_and_qa_flags(live_server: LiveServer, browser, artifacts: Path) -> None:
-    path, translation_id, mt = _seed(live_server)
+@pytest.fixture(scope="module")
+def seeded(live_server: LiveServer) -> tuple[str, int, str]:
+    return _seed(live_server)
+
+
+def test_fix_everywhere_and_qa_flags(
+    live_server: LiveServer, seeded: tuple[str, int, str], browser, artifacts: Path
+) -> None:
+    path, translation_id, mt = seeded
     others = _translations_with_the_name(live_server)
     assert translation_id in others
     del others[translation_id]
@@ -195,4 +202,55 @@ def test_fix_everywhere_and_qa_flags(live_server: LiveServer, browser, artifacts
     expect(spacing.locator(".precision")).to_have_text("0.00")
     expect(reader.locator("#check-all .precision")).to_have_text("0.50")
     reader.screenshot(path=artifacts / "fix-04-qa-report.png", full_page=True)
+    context.close()
+
+
+def test_an_offer_made_by_done_opens_on_the_next_segment(
+    live_server: LiveServer, seeded: tuple[str, int, str], browser
+) -> None:
+    with live_server.app.app_context():
+        rows = db.session.execute(
+            sa.select(Segment.position, Translation.id, Translation.text)
+            .join(Segment, Segment.id == Translation.segment_id)
+            .where(Translation.text.contains("station B"), Segment.annotatable.is_(True))
+            .order_by(Segment.position)
+        ).all()
+    assert len(rows) >= 2
+    (first, _, mt), others = rows[0], rows[1:]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = _console(page)
+    log_in(page, live_server.url, "seed-annotator", PASSWORD)
+    page.goto(live_server.url + _segment_path(live_server, first))
+    select_text(page, "#mt", "station B")
+    page.keyboard.press("m")
+    for key in ("1", "3", "3"):
+        page.keyboard.press(key)
+    page.keyboard.press("Enter")
+    page.locator("#post-edit").fill(mt.replace("station B", "Bilibili"))
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url(lambda url: not url.endswith(f"/{first}"))
+    dialog = page.locator("#fix-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("#fix-wrong")).to_have_text("station B")
+    expect(dialog.locator("#fix-right")).to_have_value("Bilibili")
+    expect(dialog.locator("li.fix-item")).to_have_count(len(others))
+    page.get_by_role("button", name=re.compile("^Apply to all")).click()
+    expect(dialog.locator("#fix-result")).to_contain_text(f"Applied to {len(others)} segment")
+    dialog.get_by_role("button", name=re.compile("^Close")).click()
+    expect(dialog).to_be_hidden()
+    # Closed: the offer does not come back on the next page.
+    page.reload()
+    expect(page.locator("#qa-empty")).not_to_have_text("Checking…")
+    expect(dialog).to_be_hidden()
+    assert errors == [], errors
+    with live_server.app.app_context():
+        for _, tid, text in others:
+            assessment = db.session.scalar(
+                sa.select(Assessment).where(Assessment.translation_id == tid)
+            )
+            assert assessment.post_edit == text.replace("station B", "Bilibili")
+            assert [(s.category, s.severity) for s in assessment.spans] == [
+                ("Accuracy/Mistranslation", "Minor")
+            ] * text.count("station B")
     context.close()
