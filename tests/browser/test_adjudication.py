@@ -29,6 +29,12 @@ def seeded(live_server: LiveServer) -> None:
         segment = Segment(position=1, kind="body", source="王可乐春天离开了快手。")
         segment.translations.append(Translation(system="mt", text=MT))
         document.segments.add(segment)
+        other = Corpus(name="adj-other", source_lang="de", target_lang="en")
+        other_doc = Document(corpus=other, name="other-doc")
+        other_seg = Segment(position=1, kind="body", source="Hallo.")
+        other_seg.translations.append(Translation(system="mt", text="Hello."))
+        other_doc.segments.add(other_seg)
+        db.session.add(other_doc)
         users = [
             User(username="adj-admin", role="admin"),
             User(username="adj-ann1"),
@@ -78,6 +84,13 @@ def test_admin_creates_campaign_and_adjudicates(
     page.get_by_role("link", name="New campaign").click()
     page.get_by_label("Name", exact=True).fill("Browser campaign")
     page.get_by_label("Corpus", exact=True).select_option(label="adj-browser")
+    # Only the chosen corpus's documents are offered.
+    expect(page.locator('#documents optgroup[label="adj-other"]')).to_have_js_property(
+        "disabled", True
+    )
+    expect(page.locator('#documents optgroup[label="adj-browser"]')).to_have_js_property(
+        "disabled", False
+    )
     page.get_by_label("Annotators", exact=True).select_option(label=["adj-ann1", "adj-ann2"])
     page.get_by_label("Annotators per segment (N)").fill("2")
     page.get_by_role("button", name="Create campaign").click()
