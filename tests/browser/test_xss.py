@@ -58,6 +58,8 @@ PAYLOADS = load_payloads()
 USER_PAYLOADS = [p for p in PAYLOADS if len(p) <= 60][:12]
 #: The signed-in admin's own name is a payload too (shown in the nav).
 ADMIN_NAME = "<img src=/xss-marker/admin onerror=__xss(0)>"
+#: An API token's name, shown on the token page.
+TOKEN_NAME = "<svg onload=__xss(9004)> token {{7*7}}"
 
 INIT_SCRIPT = """
 window.__xssHits = [];
@@ -167,6 +169,12 @@ def world(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> 
             if i < 2 * len(annotators):
                 annotator = annotators[i % len(annotators)]
                 _save(annotator, translation, f"PE2 {payload}", f"note2 {payload}", "done")
+        try:
+            from app.api.tokens import create_token
+        except ModuleNotFoundError:
+            pass
+        else:
+            create_token(db.session, admin, TOKEN_NAME)
         db.session.commit()
 
         # Imported files whose names (hence corpus and document names) are
@@ -329,6 +337,21 @@ def test_span_dialog_with_payloads(
         browser_page.keyboard.press("Escape")
 
 
+#: Payloads some pages must show (as text) when they exist.
+SHOWN: dict[str, list[str]] = {
+    "annotate.index": [PAYLOADS[0].replace("/", "|"), PAYLOADS[1]],
+    "annotate.history": [f"PE {PAYLOADS[0]}", ADMIN_NAME],
+    "reports.index": [PAYLOADS[0].replace("/", "|")],
+    "reports.systems": [PAYLOADS[3]],
+    "reports.charts": USER_PAYLOADS,
+    "campaigns.index": [PAYLOADS[4]],
+    "campaigns.show": [PAYLOADS[4], PAYLOADS[5], *USER_PAYLOADS],
+    "campaigns.adjudication_list": [PAYLOADS[4]],
+    "campaigns.adjudicate": [PAYLOADS[0], USER_PAYLOADS[0], f"PE2 {PAYLOADS[0]}"],
+    "tokens.index": [TOKEN_NAME],
+}
+
+
 def _fill(rule, world: XssWorld) -> str | None:
     values = {
         "corpus_name": world.corpus_name,
@@ -362,7 +385,7 @@ def test_every_page_with_payload_data(
             continue
         status = visit(browser_page, live_server, path)
         assert status < 500, f"{path}: {status}"
-        check_page(browser_page, watch, path)
+        check_page(browser_page, watch, path, SHOWN.get(rule.endpoint, []))
         visited.append(rule.endpoint)
     assert "reports.corpus" in visited
     # The corpus report lists every finished segment, 50 a page, with the
