@@ -114,8 +114,10 @@ def _render(
     picked: set[int] | None = None,
     status: int = 200,
     conflict: str | None = None,
+    annotations: list[Assessment] | None = None,
 ) -> ResponseReturnValue:
-    annotations = campaign_annotations(db.session, campaign, translation.id)
+    if annotations is None:
+        annotations = campaign_annotations(db.session, campaign, translation.id)
     gold = current_gold(db.session, translation.id)
     columns = _columns(annotations, gold, translation)
     if picked is not None:
@@ -152,6 +154,7 @@ def adjudicate(campaign_id: int, translation_id: int) -> ResponseReturnValue:
     campaign = db.get_or_404(Campaign, campaign_id)
     translation = _translation_in(campaign, translation_id)
     gold = current_gold(db.session, translation.id)
+    annotations = campaign_annotations(db.session, campaign, translation.id)
     form = GoldForm(formdata=None)
     if gold is not None:
         form.post_edit.data = gold.post_edit if gold.post_edit is not None else translation.text
@@ -159,12 +162,11 @@ def adjudicate(campaign_id: int, translation_id: int) -> ResponseReturnValue:
         form.gold_id.data = str(gold.id)
         form.base_version.data = str(gold.version)
     else:
-        annotations = campaign_annotations(db.session, campaign, translation.id)
         finished = [a for a in annotations if a.finished and a.post_edit is not None]
         form.post_edit.data = finished[0].post_edit if finished else translation.text
         form.gold_id.data = ""
         form.base_version.data = "0"
-    return _render(campaign, translation, form)
+    return _render(campaign, translation, form, annotations=annotations)
 
 
 def _ids(values: list[str]) -> list[int]:
