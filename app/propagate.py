@@ -18,17 +18,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.assessments import (
     SpanData,
-    find_assessment,
     get_or_create_assessment,
     save_assessment,
     span_data,
 )
 from app.errors import MtqaError
-from app.models import FINISHED_STATUSES, Corpus, Document, Segment, Translation, User
+from app.models import FINISHED_STATUSES, Assessment, Corpus, Document, Segment, Translation, User
 
 #: Characters of MT shown either side of a match in the review dialog.
 CONTEXT = 60
@@ -169,11 +168,11 @@ def find_candidates(
     if where is not None:
         stmt = stmt.where(where)
     skip = set(exclude)
+    rows = [row for row in session.execute(stmt) if row[0].id not in skip]
+    mine = _assessments(session, [t.id for t, _, _ in rows], user)
     found = []
-    for translation, position, document_id in session.execute(stmt):
-        if translation.id in skip:
-            continue
-        assessment = find_assessment(session, translation.id, user.id) if user else None
+    for translation, position, document_id in rows:
+        assessment = mine.get(translation.id)
         current = translation.text
         existing: set[tuple[int, int]] = set()
         if assessment is not None:
@@ -187,6 +186,25 @@ def find_candidates(
             continue
         found.append(candidate)
     return found
+
+
+def _assessments(
+    session: Session, translation_ids: list[int], user: User | None
+) -> dict[int, Assessment]:
+    """The user's assessments of these translations with their spans, in
+    two queries whatever their number."""
+    if user is None or not translation_ids:
+        return {}
+    found = session.scalars(
+        sa.select(Assessment)
+        .where(
+            Assessment.translation_id.in_(translation_ids),
+            Assessment.annotator_id == user.id,
+            Assessment.kind == "annotation",
+        )
+        .options(selectinload(Assessment.spans))
+    )
+    return {a.translation_id: a for a in found}
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import MtqaError
 from app.glossary import corpus_glossary
-from app.models import Corpus, Document, QaFlag, Segment, Translation, User
+from app.models import ANNOTATABLE_KINDS, Corpus, Document, QaFlag, Segment, Translation, User
 from app.models.base import utcnow
 from app.qa.base import REGISTRY, Flag, QaSegment, run_checks
 
@@ -59,7 +59,7 @@ def document_flags(session: Session, document: Document) -> dict[FlagKey, tuple[
         segments = [QaSegment(s.position, s.source, t.text) for s, t in pairs]
         for flag in run_checks(segments, glossary, target_lang=corpus.target_lang):
             segment, translation = at[flag.position]
-            annotatable = segment.annotatable and segment.kind in ("title", "heading", "body")
+            annotatable = segment.annotatable and segment.kind in ANNOTATABLE_KINDS
             key = (translation.id, flag.check, "target", flag.start, flag.end)
             raised.setdefault(key, (flag, annotatable))
     return raised
