@@ -116,7 +116,8 @@
     const item = { payload: Object.assign({}, payload), key: newKey(), sent: false, at: Date.now() };
     if (last && (!last.sent || entry.stopped)) {
       // Never reached the server (or refused as a whole): replace it.
-      item.payload.time_spent = Math.round(((last.payload.time_spent || 0) + (payload.time_spent || 0)) * 10) / 10;
+      const seconds = (last.payload.time_spent || 0) + (payload.time_spent || 0);
+      item.payload.time_spent = Math.round(seconds * 10) / 10;
       item.payload.keystrokes = (last.payload.keystrokes || 0) + (payload.keystrokes || 0);
       entry.queue[entry.queue.length - 1] = item;
     } else {

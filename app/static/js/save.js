@@ -264,7 +264,9 @@
     const saved = await save(status);
     if (!saved && !keptForLater()) return;
     if (data.nextUrl) window.location.assign(data.nextUrl);
-    else if (saved) E.say("Saved version " + state.version + ". This is the last segment of the document.", "ok");
+    else if (saved) {
+      E.say("Saved version " + state.version + ". This is the last segment of the document.", "ok");
+    }
   }
 
   async function go(url) {

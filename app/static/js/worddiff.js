@@ -160,7 +160,8 @@
       const words = ops.filter(function (op, k) {
         return op.op === "del" || (op.op === "ins" && !(ops[k - 1] && ops[k - 1].op === "del"));
       }).length;
-      summary.textContent = changed ? "(" + words + " change" + (words === 1 ? "" : "s") + ")" : "(same as the MT)";
+      summary.textContent = changed
+        ? "(" + words + " change" + (words === 1 ? "" : "s") + ")" : "(same as the MT)";
     }
   }
   function schedule() {
