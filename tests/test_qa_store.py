@@ -163,3 +163,16 @@ def test_precision_page_shows_the_numbers_to_researchers_only(client, auth, doc:
     spacing = re.search(r'<tr id="check-spacing-punctuation".*?</tr>', html, re.S).group(0)
     assert '<td class="num precision"><span class="muted"' in spacing
     assert client.get("/reports/nope/qa").status_code == 404
+
+
+def test_cli_refreshes_a_corpus(runner, doc: Document) -> None:
+    add_term(db.session, doc.corpus, "Wang Kele", "Wang Cola")
+    db.session.commit()
+    result = runner.invoke(args=["qa-flags", "refresh", "--corpus", "news"])
+    assert result.exit_code == 0, result.output
+    stored = db.session.scalar(sa.select(sa.func.count(QaFlag.id)))
+    assert stored and f"1 document(s): {stored} flag(s) added, 0 removed, 0 kept" in result.output
+    again = runner.invoke(args=["qa-flags", "refresh", "--corpus", "news"])
+    assert f"0 flag(s) added, 0 removed, {stored} kept" in again.output
+    missing = runner.invoke(args=["qa-flags", "refresh", "--corpus", "nope"])
+    assert missing.exit_code == 1
