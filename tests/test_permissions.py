@@ -164,6 +164,14 @@ def build_world() -> World:
     create_campaign(
         db.session, name="campaign-b2", corpus=corpus_b, annotators=[users["annotator_b"]]
     )
+    # A document both annotators work on (two per segment): each sees only
+    # their own assessment of the same translation.
+    doc_ab = _document(shared, "shared-doc-ab", ["Delta one."])
+    db.session.flush()
+    create_campaign(
+        db.session, name="campaign-ab", corpus=shared, per_segment=2,
+        annotators=[users["annotator"], users["annotator_b"]], documents=["shared-doc-ab"],
+    )  # fmt: skip
     db.session.flush()
 
     def first_translation(document: Document) -> Translation:
@@ -176,10 +184,13 @@ def build_world() -> World:
 
     translation_a = first_translation(doc_a)
     translation_b = first_translation(doc_b)
-    # Both annotators have saved work: A on their own, B on campaign B's.
+    translation_ab = first_translation(doc_ab)
+    # Both annotators have saved work: A on their own, B on campaign B's
+    # and on the translation they share.
     for user, translation in (
         (users["annotator"], translation_a),
         (users["annotator_b"], translation_b),
+        (users["annotator_b"], translation_ab),
     ):
         assessment = get_or_create_assessment(db.session, translation, user)
         save_assessment(
@@ -233,7 +244,13 @@ def build_world() -> World:
         flag_b=flag_b,
         term_b=term_b,
         token_b=token_b,
-        extra={"doc_b2": doc_b2},
+        extra={
+            "doc_b2": doc_b2,
+            "translation_ab": translation_ab,
+            "assessment_b_on_ab": db.session.scalar(
+                sa.select(Assessment).where(Assessment.translation_id == translation_ab.id)
+            ),
+        },
     )
 
 
@@ -587,3 +604,40 @@ def test_context_only_segment_of_another_campaign_is_refused(matrix: Matrix) -> 
     forget_user()
     assert "B-only" not in page
     assert response.status_code in (403, 404)
+
+
+def test_shared_translation_shows_each_annotator_only_their_own_work(matrix: Matrix) -> None:
+    """A translation assigned to A and B: B's post-edit, spans and history
+    stay out of A's editor, history page and API answers."""
+    world = matrix.world
+    translation = world.extra["translation_ab"]
+    theirs = world.extra["assessment_b_on_ab"]
+    secret = "Delta one. edited twice"
+    client, _ = matrix.client("annotator")
+    pages = [
+        client.get(f"/annotate/{translation.segment.document_id}/1"),
+        client.get(f"/annotate/history/{translation.id}"),
+        client.get(f"/annotate/history/{translation.id}/panel"),
+        client.get(f"/annotate/history/{translation.id}", query_string={"assessment": theirs.id}),
+    ]
+    forget_user()
+    # A may open the segment and its (empty) history; B's history by id: no.
+    assert [p.status_code for p in pages[:3]] == [200, 200, 200]
+    assert pages[3].status_code in (403, 404)
+    for response in pages:
+        assert "edited" not in response.get_data(as_text=True)
+    if "api_assessments.list_assessments" not in matrix.app.view_functions:
+        return
+    api_client, headers = matrix.client("token:annotator")
+    listed = api_client.get(
+        f"{API_PREFIX}/translations/{translation.id}/assessments", headers=headers
+    )
+    assert listed.status_code == 200
+    assert secret not in listed.get_data(as_text=True)
+    for path in ("", "/revisions", "/spans"):
+        response = api_client.get(f"{API_PREFIX}/assessments/{theirs.id}{path}", headers=headers)
+        assert response.status_code in (403, 404), path
+    own = api_client.get(f"{API_PREFIX}/translations/{translation.id}/assessment", headers=headers)
+    assert own.status_code == 200
+    assert secret not in own.get_data(as_text=True)
+    forget_user()
