@@ -19,7 +19,9 @@ from app.extensions import db
 bp = Blueprint("tokens", __name__, url_prefix="/tokens", template_folder="templates")
 
 
-def _index(new_token: str | None = None, error: str | None = None, status: int = 200):
+def _index(
+    new_token: str | None = None, error: str | None = None, status: int = 200
+) -> ResponseReturnValue:
     tokens = list_tokens(db.session, current_user)
     page = render_template(
         "tokens/index.html",
