@@ -259,8 +259,7 @@ def test_edits_made_while_the_server_is_down_are_stored_once(
     # Online: a span and a post-edit, saved.
     _mark(page, "Wang Cola", "3")
     page.locator("#post-edit").fill(MT.replace("Wang Cola", "Wang Kele"))
-    page.keyboard.press("Control+s")
-    expect(status).to_contain_text("Saved version 2")
+    expect(status).to_contain_text("Saved version 2", timeout=10_000)  # the autosave
 
     server.kill()
     try:
@@ -387,3 +386,48 @@ def test_queued_edits_survive_leaving_the_page(server: ServerProcess, page: Page
     assert assessment is not None and assessment.post_edit == "Queued while unreachable."
     assert len(revisions) == 1
     assert _outbox(page) == {}
+
+
+def test_queued_save_refused_as_stale_opens_the_merge_view(
+    server: ServerProcess, page: Page
+) -> None:
+    from app.assessments import save_assessment
+
+    save_url = "**/annotate/api/assessments/**"
+    page.context.route(save_url, lambda route: route.abort("connectionrefused"))
+    page.goto(_path(server, 3))
+    page.locator("#post-edit").fill("Mine, queued.")
+    expect(page.locator("#outbox-status")).to_have_text("1 edit waiting to be sent", timeout=10_000)
+    # Meanwhile the segment is saved elsewhere (another device).
+    with server.app.app_context():
+        assessment = db.session.scalar(
+            sa.select(Assessment).join(Translation).where(Translation.text == TEXTS[2])
+        )
+        assert assessment is not None
+        save_assessment(
+            db.session,
+            assessment,
+            user=assessment.annotator,
+            base_version=assessment.version,
+            post_edit="Theirs, saved elsewhere.",
+            status="draft",
+        )
+        db.session.commit()
+    page.context.unroute(save_url)
+
+    # Flushed from another segment's page: refused, kept, not resent.
+    page.goto(_path(server, 1))
+    expect(page.locator("#outbox-status")).to_have_text(
+        "1 segment's edits not saved: open the segment to merge them"
+    )
+    page.goto(_path(server, 3))
+    expect(page.locator("#conflict")).to_be_visible()
+    expect(page.locator("#conflict-mine")).to_have_text("Mine, queued.")
+    expect(page.locator("#conflict-theirs")).to_have_text("Theirs, saved elsewhere.")
+    assert _stored(server, 3)[0].post_edit == "Theirs, saved elsewhere."
+
+    page.get_by_role("button", name="Keep mine").click()
+    page.keyboard.press("Control+s")
+    expect(page.locator("#save-status")).to_contain_text("Saved version")
+    expect(page.locator("#outbox-status")).to_be_hidden()
+    assert _stored(server, 3)[0].post_edit == "Mine, queued."

@@ -78,6 +78,15 @@
     }, 0);
   }
 
+  /** Segments whose queued edits the server refused (a conflict, an error):
+   * they wait for the annotator to open the segment and merge or fix them. */
+  function stuck() {
+    return ids().reduce(function (n, id) {
+      const entry = read(id);
+      return n + (entry && entry.queue.length && entry.stopped ? 1 : 0);
+    }, 0);
+  }
+
   // ---- the status line ------------------------------------------------------
   let line = document.getElementById("outbox-status");
   if (!line) {
@@ -93,9 +102,16 @@
 
   function changed() {
     const n = waiting();
+    const refused = stuck();
     if (line) {
-      line.textContent = n ? n + (n === 1 ? " edit" : " edits") + " waiting to be sent" : "";
-      line.hidden = n === 0;
+      const parts = [];
+      if (n) parts.push(n + (n === 1 ? " edit" : " edits") + " waiting to be sent");
+      if (refused) {
+        parts.push(refused + (refused === 1 ? " segment's edits" : " segments' edits") +
+          " not saved: open the segment to merge them");
+      }
+      line.textContent = parts.join(" · ");
+      line.hidden = parts.length === 0;
     }
     document.dispatchEvent(new CustomEvent("mtqa:outbox", { detail: { waiting: n } }));
   }
