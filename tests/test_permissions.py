@@ -641,3 +641,51 @@ def test_shared_translation_shows_each_annotator_only_their_own_work(matrix: Mat
     assert own.status_code == 200
     assert secret not in own.get_data(as_text=True)
     forget_user()
+
+
+@pytest.fixture(scope="module")
+def csrf_matrix(new_database_url) -> Iterator[Matrix]:
+    """The same world behind an app with CSRF protection on, as served."""
+
+    class CsrfConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = new_database_url()
+        WTF_CSRF_ENABLED = True
+
+    app = create_app(CsrfConfig)
+    with app.app_context():
+        db.create_all()
+        try:
+            yield Matrix(app, build_world())
+        finally:
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+
+
+WRITE_CASES = [
+    pytest.param(rule, method, id=f"{rule.endpoint}-{method}")
+    for rule in RULES
+    for method in ("POST", "PUT", "PATCH", "DELETE")
+    if method in (rule.methods or ()) and not rule.rule.startswith(API_PREFIX)
+]
+
+
+@pytest.mark.parametrize(("rule", "method"), WRITE_CASES)
+def test_session_writes_need_a_csrf_token(csrf_matrix: Matrix, rule: Rule, method: str) -> None:
+    """Every write outside the token API (which reads no cookie) refuses a
+    logged-in admin's request that carries no CSRF token, before the view:
+    no view was exempted from the protection by mistake."""
+    access = expected(rule.endpoint, method)
+    if access is None:
+        pytest.skip("not classified: see test_every_endpoint_is_classified")
+    world = csrf_matrix.world
+    url = fill_url(rule, access, world)
+    client = csrf_matrix.app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(world.users["admin"].id)
+        session["_fresh"] = True
+    kwargs = {"data": form_body(world)} if access.form else {"json": body(world)}
+    response = client.open(url, method=method, **kwargs)
+    forget_user()
+    assert response.status_code == 400, f"{method} {url}: {response.status_code}"
+    assert "CSRF" in response.get_data(as_text=True), f"{method} {url}: not a CSRF refusal"
