@@ -395,15 +395,18 @@ def is_login_redirect(response) -> bool:
     )
 
 
-def judge(outcome: str, identity: str, response) -> str | None:
-    """None when the response matches the expected outcome, else why not."""
+def judge(outcome: str, identity: str, response, method: str = "GET") -> str | None:
+    """None when the response matches the expected outcome, else why not.
+    An allowed GET must find its object too: a 404 there means the object
+    is hidden from someone entitled to it (or the URL was filled wrongly)."""
     status = response.status_code
     if status >= 500:
         return f"server error {status}"
     if outcome == ANY:
         return None
     if outcome == ALLOW:
-        if status in (401, 403) or is_login_redirect(response):
+        refused = (401, 403, 404) if method == "GET" else (401, 403)
+        if status in refused or is_login_redirect(response):
             return f"expected access, got {status} {response.headers.get('Location', '')}"
         return None
     if outcome == LOGIN:
@@ -500,7 +503,7 @@ def test_permission_matrix(matrix: Matrix, rule: Rule, method: str) -> None:
         )
         response.close()
         forget_user()
-        problem = judge(access.outcome(identity), identity, response)
+        problem = judge(access.outcome(identity), identity, response, method)
         if problem:
             failures.append(f"{identity}: {method} {url}: {problem}")
     assert not failures, "\n".join(failures)
