@@ -46,7 +46,7 @@ def load_or_404(model: type[M], object_id: int, readable: sa.ColumnElement[bool]
     found = None
     if 0 < object_id <= MAX_ID:
         found = db.session.scalar(
-            sa.select(model).where(model.id == object_id, readable)  # type: ignore[attr-defined]
+            sa.select(model).where(model.id == object_id, readable)  # type: ignore[attr-defined,arg-type]
         )
     if found is None:
         raise api_abort(404, f"no {model.__tablename__} {object_id}")

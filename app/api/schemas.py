@@ -26,7 +26,7 @@ DEFAULT_LIMIT: Final = 100
 class UtcDateTime(fields.DateTime):
     """Timestamps are stored as naive UTC; say so (RFC 3339 needs an offset)."""
 
-    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | float | None:
         if isinstance(value, dt.datetime) and value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
         return super()._serialize(value, attr, obj, **kwargs)
