@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.errors import MtqaError
+from app.glossary import import_glossary_for
 from app.models import Assessment, Campaign, Corpus, Document, Segment, Translation, User
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ def seed(session: Session, instance_dir: Path, data_dir: Path = REPO) -> SeedRes
     from app.ingest import import_path
 
     imports = [(path, import_path(session, path)) for path in seed_inputs(data_dir)]
+    import_glossary_for(session, "latepost", data_dir / "annotations" / "glossary.tsv")
     demo = ensure_demo_account(session, instance_dir)
     ensure_seed_campaigns(session)
     return SeedResult(imports, demo, corpus_counts(session))

@@ -22,7 +22,8 @@ from flask import Flask
 
 from app import create_app
 from app.extensions import db
-from app.models import Assignment, Campaign, Corpus, Document, Segment, User
+from app.models import Assignment, Campaign, Corpus, Document, GlossaryTerm, Segment, User
+from app.qa import load_glossary
 from app.seed import DEMO_USERNAME, PASSWORD_FILE, ensure_demo_account
 from config import TestConfig
 
@@ -124,6 +125,11 @@ def test_seed_twice_imports_once_and_prints_one_login(
         .group_by(User.username)
     ).all()
     assert assigned == [("annotator-zhen-1", 254)]
+    # The bundled glossary feeds the corpus glossary once, whatever the runs.
+    terms = db.session.scalars(sa.select(GlossaryTerm.target)).all()
+    entries = load_glossary(REPO / "annotations" / "glossary.tsv")
+    assert "Wang Kele" in terms
+    assert len(terms) == sum(max(1, len(e.wrong_variants)) for e in entries)
 
 
 def test_seed_refuses_a_database_without_tables(fresh_database_url: str, instance: Path) -> None:

@@ -77,7 +77,9 @@
       headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": E.csrfToken },
     }, options || {}));
     const body = await response.json().catch(function () { return null; });
-    if (!response.ok) throw new Error((body && body.error) || response.statusText);
+    if (!response.ok || body === null) {
+      throw new Error((body && body.error) || response.statusText || "no answer from the server");
+    }
     return body;
   }
 
