@@ -209,3 +209,22 @@ def save_assessment(
 
         refresh_segment_stats(session, translation)
     return assessment
+
+
+def save_from_client(
+    session: Session,
+    translation: Translation,
+    user: User,
+    *,
+    base_version: int,
+    **fields: Any,
+) -> Assessment:
+    """A save as the editor and the API send it: `base_version` 0 means the
+    client saw no assessment yet, which names the one created now (a
+    concurrent first save by the same user surfaces as IntegrityError at
+    flush or commit). The caller builds its answer before committing: after
+    the commit the row is re-read and may already hold a concurrent save."""
+    existed = find_assessment(session, translation.id, user.id)
+    assessment = get_or_create_assessment(session, translation, user)
+    base = assessment.version if existed is None and base_version == 0 else base_version
+    return save_assessment(session, assessment, user=user, base_version=base, **fields)

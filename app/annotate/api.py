@@ -29,8 +29,7 @@ from app.assessments import (
     StaleVersionError,
     ValidationError,
     find_assessment,
-    get_or_create_assessment,
-    save_assessment,
+    save_from_client,
 )
 from app.extensions import db
 from app.models import Translation
@@ -174,19 +173,12 @@ def save(translation_id: int) -> ResponseReturnValue:
     except ValidationError as exc:
         return json_error(400, str(exc))
 
-    existed = find_assessment(db.session, translation.id, current_user.id)
     try:
-        assessment = get_or_create_assessment(db.session, translation, current_user)
-        # Version 0 means the editor saw no assessment; the one just created
-        # is the one it would have seen.
-        base = (
-            assessment.version if existed is None and data.base_version == 0 else data.base_version
-        )
-        save_assessment(
+        assessment = save_from_client(
             db.session,
-            assessment,
-            user=current_user,
-            base_version=base,
+            translation,
+            current_user,
+            base_version=data.base_version,
             post_edit=data.post_edit,
             status=data.status,
             spans=data.spans,
@@ -194,6 +186,9 @@ def save(translation_id: int) -> ResponseReturnValue:
             keystrokes=data.keystrokes,
             client_key=data.client_key,
         )
+        # Built before the commit: afterwards the row is reloaded and may
+        # already hold a concurrent save, which the answer must not describe.
+        answer = assessment_json(assessment, translation) | {"assessment_id": assessment.id}
         db.session.commit()
     except ValidationError as exc:
         db.session.rollback()
@@ -202,4 +197,4 @@ def save(translation_id: int) -> ResponseReturnValue:
         # IntegrityError: a concurrent first save created the assessment
         # between our lookup and our insert.
         return _conflict(translation)
-    return jsonify(assessment_json(assessment, translation) | {"assessment_id": assessment.id})
+    return jsonify(answer)

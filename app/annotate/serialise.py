@@ -21,6 +21,11 @@ def assessment_json(assessment: Assessment | None, translation: Translation) -> 
         "version": assessment.version,
         "status": assessment.status,
         "post_edit": assessment.post_edit if assessment.post_edit is not None else translation.text,
-        "spans": [span_data(s).as_dict() for s in assessment.spans],
+        # In the relationship's order (start, id) also before a reload, when
+        # the list is still in the order the save added the spans.
+        "spans": [
+            span_data(s).as_dict()
+            for s in sorted(assessment.spans, key=lambda s: (s.start, s.id or 0))
+        ],
         "time_spent": assessment.time_spent,
     }

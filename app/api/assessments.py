@@ -40,8 +40,7 @@ from app.assessments import (
     StaleVersionError,
     ValidationError,
     find_assessment,
-    get_or_create_assessment,
-    save_assessment,
+    save_from_client,
 )
 from app.extensions import db
 from app.models import Assessment, Revision, Translation, User
@@ -133,18 +132,12 @@ def put_own_assessment(translation_id: int) -> dict[str, Any]:
     except ValidationError as exc:
         raise api_abort(400, str(exc)) from exc
 
-    existed = find_assessment(db.session, translation.id, user.id)
     try:
-        assessment = get_or_create_assessment(db.session, translation, user)
-        # As in the editor: version 0 names the assessment created just now.
-        base = (
-            assessment.version if existed is None and data.base_version == 0 else data.base_version
-        )
-        save_assessment(
+        save_from_client(
             db.session,
-            assessment,
-            user=user,
-            base_version=base,
+            translation,
+            user,
+            base_version=data.base_version,
             post_edit=data.post_edit,
             status=data.status,
             spans=data.spans,
@@ -152,6 +145,8 @@ def put_own_assessment(translation_id: int) -> dict[str, Any]:
             keystrokes=data.keystrokes,
             client_key=data.client_key,
         )
+        # Read before the commit, which re-reads the row (see save_from_client).
+        answer = own_assessment(translation, user)
         db.session.commit()
     except ValidationError as exc:
         db.session.rollback()
@@ -165,7 +160,7 @@ def put_own_assessment(translation_id: int) -> dict[str, Any]:
             "merge your changes into `current` and save again with its version",
             current=OwnAssessmentSchema().dump(current),
         ) from exc
-    return own_assessment(translation, user)
+    return answer
 
 
 @blp.get("/assessments/<int:assessment_id>")
