@@ -49,6 +49,9 @@ class Config:
     LOGIN_RATE_LIMIT: str = os.environ.get("MTQA_LOGIN_RATE_LIMIT", "5 per 5 minutes")
     RATELIMIT_ENABLED: bool = True
     RATELIMIT_STORAGE_URI: str = os.environ.get("MTQA_RATELIMIT_STORAGE_URI", "memory://")
+    #: Static files are cached for a year: their URLs carry a content
+    #: fingerprint (app/static_urls.py), so a changed file is fetched anew.
+    SEND_FILE_MAX_AGE_DEFAULT: int = 365 * 24 * 3600
     TESTING = False
 
 

@@ -37,6 +37,10 @@ def create_app(config_class: type[Config] = Config) -> Flask:
 
     init_security(app)
     _register_blueprints(app)
+
+    from app.static_urls import init_static_urls
+
+    init_static_urls(app)
     return app
 
 

@@ -45,7 +45,11 @@ def visible_translations(user: User) -> sa.ColumnElement[bool]:
         return sa.true()
     if user.role != ANNOTATOR:
         return sa.false()
-    return Translation.id.in_(assigned_translation_ids(user))
+    # EXISTS, not IN (SELECT …): SQLite would build the whole list of the
+    # user's assignments for every statement; this is one index probe per row.
+    return sa.exists().where(
+        Assignment.annotator_id == user.id, Assignment.translation_id == Translation.id
+    )
 
 
 def can_annotate(session: Session, user: User, translation_id: int) -> bool:

@@ -175,14 +175,6 @@ def test_segment_page_reads_through_indexes(
     assert not scans, "\n\n".join(f"{step}\n  in: {statement}" for statement, step in scans)
 
 
-@pytest.mark.xfail(
-    reason="app.access.visible_translations is `Translation.id IN (SELECT translation_id "
-    "FROM assignment WHERE annotator_id = ?)`: SQLite builds the list of all the "
-    "annotator's assignments for every statement using it (cost grows with the work "
-    "assigned; seconds per page at 1M assignments). A correlated EXISTS on "
-    "(annotator_id, translation_id) is one index probe.",
-    strict=False,
-)
 def test_segment_page_does_not_list_every_assignment(
     logged_in: FlaskClient, small_and_large: tuple[Document, Document]
 ) -> None:

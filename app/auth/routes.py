@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from app.audit import record
 from app.auth import bp
 from app.auth.forms import LoginForm
+from app.database import read_only
 from app.extensions import db
 from app.models import User
 from app.security import LOGIN_LIMIT_MESSAGE, limiter, login_failed, login_limit
@@ -49,13 +50,17 @@ def login() -> ResponseReturnValue:
         return redirect(next_url or url_for("annotate.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).where(User.username == form.username.data))
-        named = user
-        if user is None or user.password_hash is None:
-            check_password_hash(_dummy_hash(), form.password.data or "")
-            user = None
-        elif not user.check_password(form.password.data or ""):
-            user = None
+        # The lookup and the (deliberately slow) password hash run without
+        # the SQLite write lock; only the audit record below takes it, briefly.
+        with read_only():
+            user = db.session.scalar(sa.select(User).where(User.username == form.username.data))
+            named = user
+            if user is None or user.password_hash is None:
+                check_password_hash(_dummy_hash(), form.password.data or "")
+                user = None
+            elif not user.check_password(form.password.data or ""):
+                user = None
+            db.session.rollback()
         if user is None or not user.active:
             # One message for every failure: no hint whether the name exists
             # or the account is disabled.

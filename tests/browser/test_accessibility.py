@@ -100,14 +100,6 @@ def audit(page: Page, live_server: LiveServer, name: str, artifacts: Path) -> No
     assert not bad, f"axe on {name} ({page.url}):\n{report}"
 
 
-@pytest.mark.xfail(
-    reason="not met here: the server answers in 20-100 ms, but the page's ~14 scripts and "
-    "style sheets are each revalidated (Flask static files are sent with Cache-Control: "
-    "no-cache) against the test's single-process server: 225-560 ms on this shared 2-core "
-    "machine. Needs cacheable static files (SEND_FILE_MAX_AGE_DEFAULT with versioned URLs) "
-    "or fewer files; remove this mark when it passes.",
-    strict=False,
-)
 def test_segment_page_loads_under_budget(
     plain_page: Page, live_server: LiveServer, seeded: dict[str, str]
 ) -> None:
