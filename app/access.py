@@ -35,10 +35,6 @@ def can_read_results(user: User) -> bool:
     return user.is_authenticated and user.role in (ADMIN, RESEARCHER)
 
 
-def assigned_translation_ids(user: User) -> sa.Select[tuple[int]]:
-    return sa.select(Assignment.translation_id).where(Assignment.annotator_id == user.id)
-
-
 def visible_translations(user: User) -> sa.ColumnElement[bool]:
     """A WHERE clause on Translation: what this user may open for annotation."""
     if is_admin(user):
