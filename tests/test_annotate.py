@@ -198,6 +198,33 @@ def test_document_list_query_count_does_not_grow_with_documents(
     assert len(many) == len(few)
 
 
+def test_document_list_pages_by_keyset(
+    logged_in: FlaskClient, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.annotate import queries
+
+    monkeypatch.setattr(queries, "DOCUMENTS_PER_PAGE", 3)
+    names = [f"d{i}" for i in range(7)]
+    for i, name in enumerate(names):
+        build_document([("body", "One.", None)], name=name, corpus_name=f"c{i % 2}")
+    # A document with nothing assigned to this annotator is never listed.
+    db.session.add(Document(corpus_id=1, name="not-mine"))
+    db.session.commit()
+    seen, url = [], "/"
+    while url:
+        page = logged_in.get(url).get_data(as_text=True)
+        rows = re.findall(r'class="doc-row" data-document="([^"]+)"', page)
+        assert 0 < len(rows) <= 3
+        seen += rows
+        more = re.search(r'<a rel="next" href="([^"]+)"', page)
+        url = html.unescape(more.group(1)) if more else None
+    # Every document once, grouped by corpus in document order.
+    assert sorted(seen) == names
+    assert seen == [n for n in names if int(n[1:]) % 2 == 0] + [
+        n for n in names if int(n[1:]) % 2 == 1
+    ]
+
+
 def test_empty_database_explains_how_to_import(logged_in: FlaskClient) -> None:
     assert "mtqa import" in logged_in.get("/").get_data(as_text=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -53,18 +54,55 @@ class CorpusProgress:
     documents: list[DocumentProgress]
 
 
-def document_progress(session: Session, user: User) -> list[CorpusProgress]:
-    """Every corpus with its documents and the user's progress in each.
+#: Documents per page of the document list.
+DOCUMENTS_PER_PAGE = 50
 
-    Three queries: corpora, documents, and one grouped count over
-    translations of annotatable segments outer-joined to this user's
-    assessments (one row per translation at most, thanks to the unique
-    (translation, annotator) constraint)."""
-    corpora = session.scalars(sa.select(Corpus).order_by(Corpus.name)).all()
-    documents = session.scalars(
-        sa.select(Document).order_by(Document.corpus_id, Document.position, Document.name)
-    ).all()
-    # An annotator sees only documents holding work assigned to them.
+
+@dataclass(frozen=True)
+class ProgressPage:
+    corpora: list[CorpusProgress]
+    #: The last document shown, for the next page's `after`; None on the last page.
+    next_after: int | None
+
+
+def _document_order() -> tuple[sa.ColumnElement[Any], ...]:
+    return (Document.corpus_id, Document.position, Document.id)
+
+
+def document_progress(
+    session: Session, user: User, *, after: int | None = None, limit: int | None = None
+) -> ProgressPage:
+    """One page of documents, grouped by corpus, with the user's progress in
+    each.
+
+    Keyset pagination over (corpus, position, id) and counts for the page's
+    documents only, so a visit costs the same however large the corpora
+    grow. An annotator sees only documents holding work assigned to them.
+    Four queries: the page's documents, their corpora, one grouped count
+    over the page's translations of annotatable segments outer-joined to
+    this user's assessments (one row per translation at most, thanks to the
+    unique (translation, annotator, kind) constraint), and the cursor."""
+    admin = user.role == "admin"
+    limit = limit or DOCUMENTS_PER_PAGE
+    stmt = sa.select(Document).order_by(*_document_order()).limit(limit + 1)
+    if after is not None:
+        anchor = session.execute(
+            sa.select(*_document_order()).where(Document.id == after)
+        ).one_or_none()
+        if anchor is not None:
+            stmt = stmt.where(sa.tuple_(*_document_order()) > sa.tuple_(*anchor))
+    if not admin:
+        stmt = stmt.where(
+            sa.exists()
+            .where(Segment.document_id == Document.id, Translation.segment_id == Segment.id)
+            .where(visible_translations(user))
+        )
+    documents = list(session.scalars(stmt))
+    next_after = documents[limit - 1].id if len(documents) > limit else None
+    documents = documents[:limit]
+    ids = [d.id for d in documents]
+    corpus_ids = sorted({d.corpus_id for d in documents})
+    corpora = {c.id: c for c in session.scalars(sa.select(Corpus).where(Corpus.id.in_(corpus_ids)))}
     finished = Assessment.status.in_(sorted(FINISHED_STATUSES))
     rows = session.execute(
         sa.select(
@@ -84,20 +122,19 @@ def document_progress(session: Session, user: User) -> list[CorpusProgress]:
                 Assessment.kind == "annotation",
             ),
         )
-        .where(annotatable_clause(), visible_translations(user))
+        .where(Segment.document_id.in_(ids), annotatable_clause(), visible_translations(user))
         .group_by(Segment.document_id)
     ).all()
     counts = {row[0]: row[1:] for row in rows}
-    by_corpus: dict[int, list[DocumentProgress]] = {c.id: [] for c in corpora}
-    admin = user.role == "admin"
+    by_corpus: dict[int, list[DocumentProgress]] = {}
     for document in documents:
-        if not admin and document.id not in counts:
-            continue
         total, done, drafts, next_position, first = counts.get(document.id, (0, 0, 0, None, None))
         by_corpus.setdefault(document.corpus_id, []).append(
             DocumentProgress(document, total, done, drafts, next_position, first)
         )
-    return [CorpusProgress(c, by_corpus[c.id]) for c in corpora if admin or by_corpus[c.id]]
+    return ProgressPage(
+        [CorpusProgress(corpora[cid], docs) for cid, docs in by_corpus.items()], next_after
+    )
 
 
 @dataclass(frozen=True)

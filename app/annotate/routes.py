@@ -64,8 +64,15 @@ def template_helpers() -> dict[str, object]:
 @read_only_view
 @login_required
 def index() -> str:
-    corpora = document_progress(db.session, current_user)
-    return render_template("annotate/index.html", corpora=corpora)
+    after = request.args.get("after", type=int)
+    page = document_progress(db.session, current_user, after=after)
+    next_url = url_for("annotate.index", after=page.next_after) if page.next_after else None
+    return render_template(
+        "annotate/index.html",
+        corpora=page.corpora,
+        next_url=next_url,
+        first_url=url_for("annotate.index") if after is not None else None,
+    )
 
 
 # Both pages only read: their transactions take no write lock, so page

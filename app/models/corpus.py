@@ -46,7 +46,11 @@ class Corpus(Base):
 
 class Document(Base):
     __tablename__ = "document"
-    __table_args__ = (sa.UniqueConstraint("corpus_id", "name"),)
+    __table_args__ = (
+        sa.UniqueConstraint("corpus_id", "name"),
+        # The document list's keyset order (app/annotate/queries.py).
+        sa.Index("ix_document_list_order", "corpus_id", "position", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     corpus_id: Mapped[int] = mapped_column(
