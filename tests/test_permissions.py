@@ -583,12 +583,6 @@ def test_fix_everywhere_stops_at_campaign_b(matrix: Matrix) -> None:
     assert db.session.get(Assessment, world.assessment_b.id).version == version_before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="annotate.segment checks access only on annotatable segments: a context-only "
-    "segment of a document with nothing assigned to the user opens (200) and shows the "
-    "document's title, corpus and the segment's source",
-)
 def test_context_only_segment_of_another_campaign_is_refused(matrix: Matrix) -> None:
     """A meta line of a document of campaign B is no way into B's document."""
     world = matrix.world

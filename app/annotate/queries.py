@@ -54,6 +54,16 @@ class CorpusProgress:
     documents: list[DocumentProgress]
 
 
+def document_has_work_for(user: User) -> sa.ColumnElement[bool]:
+    """A WHERE clause on Document: it holds a translation this user may open."""
+    return (
+        sa.select(Translation.id)
+        .join(Segment, Translation.segment_id == Segment.id)
+        .where(Segment.document_id == Document.id, visible_translations(user))
+        .exists()
+    )
+
+
 #: Documents per page of the document list.
 DOCUMENTS_PER_PAGE = 50
 
@@ -92,11 +102,7 @@ def document_progress(
         if anchor is not None:
             stmt = stmt.where(sa.tuple_(*_document_order()) > sa.tuple_(*anchor))
     if not admin:
-        stmt = stmt.where(
-            sa.exists()
-            .where(Segment.document_id == Document.id, Translation.segment_id == Segment.id)
-            .where(visible_translations(user))
-        )
+        stmt = stmt.where(document_has_work_for(user))
     documents = list(session.scalars(stmt))
     next_after = documents[limit - 1].id if len(documents) > limit else None
     documents = documents[:limit]

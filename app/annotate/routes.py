@@ -12,6 +12,7 @@ from app.access import can_annotate, can_read_results
 from app.annotate import bp
 from app.annotate.queries import (
     context_rows,
+    document_has_work_for,
     document_position_count,
     document_progress,
     is_annotatable,
@@ -82,6 +83,11 @@ def index() -> str:
 @login_required
 def segment(doc_id: int, position: int) -> str:
     document = db.get_or_404(Document, doc_id)
+    if current_user.role != "admin" and not db.session.scalar(
+        sa.select(document_has_work_for(current_user)).where(Document.id == document.id)
+    ):
+        # Not even its context segments: the document is not this user's business.
+        abort(404)
     seg = db.session.scalar(
         sa.select(Segment).where(Segment.document_id == document.id, Segment.position == position)
     )

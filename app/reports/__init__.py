@@ -5,7 +5,7 @@ segment with its MT errors marked. Views are thin: the numbers come from
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, request
 from flask_login import current_user
 
 from app.access import can_read_results
@@ -24,6 +24,8 @@ bp = Blueprint(
 def _results_readers_only() -> None:
     """Reports show every annotator's work: researchers and admins only.
     Anonymous users fall through to login_required's redirect."""
+    if request.endpoint == "reports.static":
+        return
     if current_user.is_authenticated and not can_read_results(current_user):
         abort(403)
 
