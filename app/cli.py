@@ -24,6 +24,7 @@ from app.audit import record
 from app.errors import MtqaError
 from app.extensions import db
 from app.models import ROLES, Corpus, User
+from app.optional import import_optional
 
 bp = Blueprint("cli", __name__, cli_group=None)
 
@@ -364,17 +365,6 @@ if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
 
-def _load_area_commands() -> None:
-    """Commands of other areas (campaigns, API tokens, glossary) live beside
-    their area and attach themselves to `bp` when imported."""
-    import importlib
-
-    for module in ("app.campaigns.commands", "app.api.commands", "app.annotate.commands"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name not in (module, module.rpartition(".")[0]):
-                raise
-
-
-_load_area_commands()
+# Commands of other areas (campaigns, API tokens, glossary) live beside
+# their area and attach themselves to `bp` when imported.
+import_optional(("app.campaigns.commands", "app.api.commands", "app.annotate.commands"))

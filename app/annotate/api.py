@@ -67,6 +67,17 @@ class SaveRequest:
     keystrokes: int
     client_key: str | None
 
+    def save_fields(self) -> dict[str, Any]:
+        """What `save_from_client` takes besides the base version."""
+        return {
+            "post_edit": self.post_edit,
+            "status": self.status,
+            "spans": self.spans,
+            "time_spent": self.time_spent,
+            "keystrokes": self.keystrokes,
+            "client_key": self.client_key,
+        }
+
 
 def _int(value: object, name: str, *, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
@@ -179,12 +190,7 @@ def save(translation_id: int) -> ResponseReturnValue:
             translation,
             current_user,
             base_version=data.base_version,
-            post_edit=data.post_edit,
-            status=data.status,
-            spans=data.spans,
-            time_spent=data.time_spent,
-            keystrokes=data.keystrokes,
-            client_key=data.client_key,
+            **data.save_fields(),
         )
         # Built before the commit: afterwards the row is reloaded and may
         # already hold a concurrent save, which the answer must not describe.

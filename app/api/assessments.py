@@ -138,12 +138,7 @@ def put_own_assessment(translation_id: int) -> dict[str, Any]:
             translation,
             user,
             base_version=data.base_version,
-            post_edit=data.post_edit,
-            status=data.status,
-            spans=data.spans,
-            time_spent=data.time_spent,
-            keystrokes=data.keystrokes,
-            client_key=data.client_key,
+            **data.save_fields(),
         )
         # Read before the commit, which re-reads the row (see save_from_client).
         answer = own_assessment(translation, user)

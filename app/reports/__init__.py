@@ -9,6 +9,7 @@ from flask import Blueprint, abort, request
 from flask_login import current_user
 
 from app.access import can_read_results
+from app.optional import import_optional
 
 bp = Blueprint(
     "reports",
@@ -32,17 +33,5 @@ def _results_readers_only() -> None:
 
 from app.reports import routes, systems  # noqa: E402,F401  (registers the views on bp)
 
-
-def _load_optional_views() -> None:
-    """Report pages kept in their own modules (charts, QA precision)."""
-    import importlib
-
-    for module in ("app.reports.charts", "app.reports.qa"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-
-
-_load_optional_views()
+# Report pages kept in their own modules (charts, QA precision).
+import_optional(("app.reports.charts", "app.reports.qa"))
