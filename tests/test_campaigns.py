@@ -239,7 +239,8 @@ def test_annotator_sees_and_saves_only_assigned_work(client: FlaskClient, team: 
 
     mine, other = translation("d1", 2), translation("d2", 2)
     assert client.get(f"/annotate/{mine.segment.document_id}/2").status_code == 200
-    assert client.get(f"/annotate/{other.segment.document_id}/2").status_code == 403
+    # A document holding none of their work is not there for them at all.
+    assert client.get(f"/annotate/{other.segment.document_id}/2").status_code == 404
 
     body = {"base_version": 0, "post_edit": "x", "status": "done", "spans": []}
     refused = client.post(f"/annotate/api/assessments/{other.id}", json=body)

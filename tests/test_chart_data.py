@@ -233,7 +233,7 @@ def test_charts_page_embeds_the_data_and_escapes_names(client, reader):
         assert f'id="chart-{key}"' in body and f'id="chart-{key}-title"' in body
     # The worst segments have their spans marked in the MT.
     assert re.search(r'<mark class="err sev-major"[^>]*>没有</mark>', body)
-    assert 'src="/reports/static/charts.js"' in body
+    assert re.search(r'src="/reports/static/charts\.js\?v=[0-9a-f]+"', body)
     assert " style=" not in body and "<style" not in body
 
 
