@@ -272,7 +272,7 @@ def backup_command(path: Path, force: bool) -> None:
 
 @bp.cli.group("corpus")
 def corpus_group() -> None:
-    """Corpus settings."""
+    """Corpus settings and deletion."""
 
 
 @corpus_group.command("set")
@@ -298,6 +298,43 @@ def corpus_set(name: str, script_normalisation: str | None) -> None:
         f"corpus {corpus.name!r}: script normalisation {corpus.script_normalisation}; "
         f"statistics of {count} finished segments recomputed"
     )
+
+
+@corpus_group.command("delete")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@reports_errors
+def corpus_delete(name: str, yes: bool) -> None:
+    """Delete corpus NAME with its documents, translations, annotations,
+    revisions, campaigns and glossary, in one transaction, and record it in
+    the audit log. Back up first (`mtqa backup`): nothing else keeps them."""
+    from app.models import Assessment, Document, Segment, Translation
+
+    corpus = corpus_by_name(name)
+    documents, segments, assessments = db.session.execute(
+        sa.select(
+            sa.func.count(sa.distinct(Document.id)),
+            sa.func.count(sa.distinct(Segment.id)),
+            sa.func.count(sa.distinct(Assessment.id)),
+        )
+        .select_from(Document)
+        .outerjoin(Segment, Segment.document_id == Document.id)
+        .outerjoin(Translation, Translation.segment_id == Segment.id)
+        .outerjoin(Assessment, Assessment.translation_id == Translation.id)
+        .where(Document.corpus_id == corpus.id)
+    ).one()
+    summary = (
+        f"corpus {corpus.name!r}: {documents} document(s), {segments} segment(s), "
+        f"{assessments} assessment(s)"
+    )
+    if not yes:
+        click.confirm(f"Delete {summary}?", abort=True)
+    # The foreign keys cascade in the database (ON DELETE CASCADE), so one
+    # statement removes everything below the corpus.
+    db.session.execute(sa.delete(Corpus).where(Corpus.id == corpus.id))
+    record(db.session, "delete", detail=summary)
+    db.session.commit()
+    click.echo(f"deleted {summary}")
 
 
 @bp.cli.group("users")
