@@ -92,6 +92,8 @@ def test_diff_follows_typing_with_emoji(live_server: LiveServer, pages, page: Pa
     # An astral character replaced by an emoji with a skin-tone modifier:
     # whole characters, no broken surrogate halves.
     retype(page, "station B", "站 👍🏽")
+    # Typing lands key by key: wait for the last one (the skin-tone modifier).
+    expect(view.locator("ins").nth(1)).to_have_text("站 👍🏽")
     expect(view.locator("ins")).to_have_count(2)
     assert diff_html(page) == (
         "😀 Wang <del>Cola</del><ins>Kele</ins> 𠮷 met “Human Jiuhua” at "
