@@ -211,6 +211,7 @@ def _mark(page: Page, text: str, severity_key: str) -> None:
     page.locator("#mt").focus()
     select_text(page, "#mt", text)
     page.keyboard.press("m")
+    expect(page.locator("#span-dialog")).to_be_visible()
     for key in ("1", "3", severity_key, "Enter"):  # Accuracy / Mistranslation
         page.keyboard.press(key)
     expect(page.locator("#mt mark.err", has_text=text)).to_have_count(1)

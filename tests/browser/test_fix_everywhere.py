@@ -75,6 +75,7 @@ def test_fix_everywhere_and_qa_flags(
     expect(page.locator("#qa-empty")).not_to_have_text("Checking…")
     select_text(page, "#mt", "Wang Cola")
     page.keyboard.press("m")
+    expect(page.locator("#span-dialog")).to_be_visible()
     for key in ("1", "3", "2"):
         page.keyboard.press(key)
     page.keyboard.press("Enter")
@@ -224,9 +225,13 @@ def test_an_offer_made_by_done_opens_on_the_next_segment(
     page.goto(live_server.url + _segment_path(live_server, first))
     select_text(page, "#mt", "station B")
     page.keyboard.press("m")
+    # The dialog opens asynchronously: keys pressed before it shows go elsewhere.
+    span_dialog = page.locator("#span-dialog")
+    expect(span_dialog).to_be_visible()
     for key in ("1", "3", "3"):
         page.keyboard.press(key)
     page.keyboard.press("Enter")
+    expect(span_dialog).to_be_hidden()
     page.locator("#post-edit").fill(mt.replace("station B", "Bilibili"))
     page.keyboard.press("Control+Enter")
     page.wait_for_url(lambda url: not url.endswith(f"/{first}"))
