@@ -265,12 +265,18 @@
     else Off.selectOffsets(mtEl, selection, state.anchor, state.focus);
   }
 
-  document.addEventListener("selectionchange", function () {
+  // selectionchange arrives as a later task, so a key pressed right after a
+  // selection reads the live selection too (syncSelection) instead of waiting.
+  function syncSelection() {
     const found = Off.selectionOffsets(mtEl, window.getSelection());
-    if (!found) return; // outside the MT: keep the last selection for the Mark button
+    if (!found) return false; // outside the MT: keep the last selection for the Mark button
     state.anchor = found.anchor;
     state.focus = found.focus;
-    updateSelectionInfo();
+    return true;
+  }
+
+  document.addEventListener("selectionchange", function () {
+    if (syncSelection()) updateSelectionInfo();
   });
   mtEl.addEventListener("focus", updateSelectionInfo);
   mtEl.addEventListener("blur", function () {
@@ -313,6 +319,7 @@
 
   // ---- spans ------------------------------------------------------------------
   async function markSelection() {
+    syncSelection();
     const start = Math.min(state.anchor, state.focus);
     const end = Math.max(state.anchor, state.focus);
     if (start === end) {
