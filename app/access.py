@@ -39,12 +39,22 @@ def visible_translations(user: User) -> sa.ColumnElement[bool]:
     """A WHERE clause on Translation: what this user may open for annotation."""
     if is_admin(user):
         return sa.true()
-    if user.role != ANNOTATOR:
+    return visible_to_role(user.role, user.id)
+
+
+def visible_to_role(role: str, user_id: int | sa.BindParameter[int]) -> sa.ColumnElement[bool]:
+    """`visible_translations` for a user of `role` whose id is `user_id`,
+    which may be a bind parameter: hot statements are built once per role
+    and reused for every user of it, so SQLAlchemy neither rebuilds them
+    nor recomputes their cache key on each request."""
+    if role == ADMIN:
+        return sa.true()
+    if role != ANNOTATOR:
         return sa.false()
     # EXISTS, not IN (SELECT …): SQLite would build the whole list of the
     # user's assignments for every statement; this is one index probe per row.
     return sa.exists().where(
-        Assignment.annotator_id == user.id, Assignment.translation_id == Translation.id
+        Assignment.annotator_id == user_id, Assignment.translation_id == Translation.id
     )
 
 

@@ -3,14 +3,14 @@ whatever the size of the corpus (grouped counts, no query per row)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.access import visible_translations
+from app.access import ADMIN, visible_to_role, visible_translations
 from app.models import (
     ANNOTATABLE_KINDS,
     FINISHED_STATUSES,
@@ -143,104 +143,229 @@ def document_progress(
     )
 
 
+# The segment editor page, the busiest page of all, in three statements
+# (plus the user): the segment with everything it shows of it, the
+# neighbouring segments, and the previous/next links. Each statement is
+# built once per role with bind parameters and reused: per request
+# SQLAlchemy then only binds values, instead of building the expression and
+# computing its cache key anew.
+
+
+@dataclass(frozen=True)
+class SegmentPage:
+    """The segment being edited, with what the page shows around it."""
+
+    document: Document
+    corpus: Corpus
+    segment: Segment
+    #: The document's last position, for the "segment 12 of 130" header.
+    last_position: int
+    #: The segment's translations this user may open, by system.
+    translations: list[Translation]
+    #: Whether the segment has any translation at all, perhaps not this user's.
+    has_translations: bool
+    #: This user's assessments of `translations`, by translation id.
+    assessments: dict[int, Assessment]
+
+
 @dataclass(frozen=True)
 class ContextRow:
     """A neighbouring segment shown around the one being edited."""
 
-    segment: Segment
+    position: int
+    kind: str
+    annotatable: bool
     mt: str | None
     post_edit: str | None
     status: str | None
 
 
-def context_rows(
-    session: Session, document: Document, position: int, system: str | None, user: User, radius: int
-) -> tuple[list[ContextRow], list[ContextRow]]:
-    """Up to `radius` segments before and after `position`, with this
-    system's MT and the user's post-edit, in one query."""
-    stmt = (
-        sa.select(Segment, Translation.text, Assessment.post_edit, Assessment.status)
+@dataclass(frozen=True)
+class _SegmentStatements:
+    page: sa.Select[Any]
+    context: sa.Select[Any]
+    #: Previous and next positions, with a translation by the bound system.
+    neighbours: sa.Select[Any]
+    #: The same when no system is chosen: any translation open to the user.
+    neighbours_any_system: sa.Select[Any]
+
+
+def _own_assessment(user_id: sa.BindParameter[int]) -> sa.ColumnElement[bool]:
+    """The ON clause joining a translation to the user's assessment of it."""
+    return sa.and_(
+        Assessment.translation_id == Translation.id,
+        Assessment.annotator_id == user_id,
+        Assessment.kind == "annotation",
+    )
+
+
+@cache
+def _segment_statements(role: str) -> _SegmentStatements:
+    doc_id = sa.bindparam("doc_id", type_=sa.Integer)
+    position = sa.bindparam("position", type_=sa.Integer)
+    user_id = sa.bindparam("user_id", type_=sa.Integer)
+    system = sa.bindparam("system", type_=sa.String)
+
+    # Both subqueries read `segment`, which the outer statement joins too:
+    # correlate(None) keeps them from binding to the outer row.
+    if role == ADMIN:
+        has_work: sa.ColumnElement[bool] = sa.true()
+    else:
+        has_work = (
+            sa.select(Translation.id)
+            .join(Segment, Translation.segment_id == Segment.id)
+            .where(Segment.document_id == doc_id, visible_to_role(role, user_id))
+            .correlate(None)
+            .exists()
+        )
+    last_position = (
+        sa.select(sa.func.max(Segment.position))
+        .where(Segment.document_id == doc_id)
+        .correlate(None)
+        .scalar_subquery()
+    )
+    page = (
+        sa.select(
+            Document,
+            Corpus,
+            Segment,
+            Translation,
+            Assessment,
+            visible_to_role(role, user_id).label("visible"),
+            has_work.label("has_work"),
+            last_position.label("last_position"),
+        )
+        .join(Corpus, Corpus.id == Document.corpus_id)
+        .outerjoin(
+            Segment, sa.and_(Segment.document_id == Document.id, Segment.position == position)
+        )
+        .outerjoin(Translation, Translation.segment_id == Segment.id)
+        .outerjoin(Assessment, _own_assessment(user_id))
+        .where(Document.id == doc_id)
+        .order_by(Translation.system)
+    )
+
+    context = (
+        sa.select(
+            Segment.position,
+            Segment.kind,
+            Segment.annotatable,
+            Translation.text,
+            Assessment.post_edit,
+            Assessment.status,
+        )
         .outerjoin(
             Translation, sa.and_(Translation.segment_id == Segment.id, Translation.system == system)
         )
-        .outerjoin(
-            Assessment,
-            sa.and_(
-                Assessment.translation_id == Translation.id,
-                Assessment.annotator_id == user.id,
-                Assessment.kind == "annotation",
-            ),
-        )
+        .outerjoin(Assessment, _own_assessment(user_id))
         .where(
-            Segment.document_id == document.id,
-            Segment.position.between(position - radius, position + radius),
+            Segment.document_id == doc_id,
+            Segment.position.between(
+                sa.bindparam("from_position", type_=sa.Integer),
+                sa.bindparam("to_position", type_=sa.Integer),
+            ),
             Segment.position != position,
         )
         .order_by(Segment.position)
     )
-    rows = [ContextRow(*row) for row in session.execute(stmt).all()]
-    before = [r for r in rows if r.segment.position < position]
-    after = [r for r in rows if r.segment.position > position]
+
+    def neighbour(*, forward: bool, by_system: bool) -> sa.ScalarSelect[int]:
+        """The next (or previous) annotatable segment that has a translation
+        (by `system`) open to this user: meta and boilerplate segments, and
+        segments assigned to others, are skipped."""
+        has_translation = sa.exists().where(
+            Translation.segment_id == Segment.id, visible_to_role(role, user_id)
+        )
+        if by_system:
+            has_translation = has_translation.where(Translation.system == system)
+        # ORDER BY ... LIMIT 1 walks the (document_id, position) index from
+        # `position` and stops at the first match; min()/max() with these
+        # extra conditions would read every later (earlier) segment.
+        return (
+            sa.select(Segment.position)
+            .where(
+                Segment.document_id == doc_id,
+                Segment.position > position if forward else Segment.position < position,
+                annotatable_clause(),
+                has_translation,
+            )
+            .order_by(Segment.position.asc() if forward else Segment.position.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    def neighbours(*, by_system: bool) -> sa.Select[Any]:
+        return sa.select(
+            neighbour(forward=False, by_system=by_system).label("previous"),
+            neighbour(forward=True, by_system=by_system).label("following"),
+        )
+
+    return _SegmentStatements(
+        page=page,
+        context=context,
+        neighbours=neighbours(by_system=True),
+        neighbours_any_system=neighbours(by_system=False),
+    )
+
+
+def segment_page(session: Session, user: User, doc_id: int, position: int) -> SegmentPage | None:
+    """The segment at `position` of the document, or None when there is no
+    such document or segment, or when the document holds nothing this user
+    may open (then not even its context segments are theirs to see)."""
+    statements = _segment_statements(user.role)
+    rows = session.execute(
+        statements.page, {"doc_id": doc_id, "position": position, "user_id": user.id}
+    ).all()
+    if not rows:
+        return None
+    document, corpus, segment, *_rest, has_work, last_position = rows[0]
+    if segment is None or not has_work:
+        return None
+    # As `can_annotate`: a deactivated account opens nothing.
+    active = user.is_authenticated and user.is_active
+    translations = [row.Translation for row in rows if row.Translation is not None]
+    visible = [row for row in rows if row.Translation is not None and row.visible and active]
+    return SegmentPage(
+        document=document,
+        corpus=corpus,
+        segment=segment,
+        last_position=last_position or 0,
+        translations=[row.Translation for row in visible],
+        has_translations=bool(translations),
+        assessments={
+            row.Translation.id: row.Assessment for row in visible if row.Assessment is not None
+        },
+    )
+
+
+def context_rows(
+    session: Session, user: User, doc_id: int, position: int, system: str | None, radius: int
+) -> tuple[list[ContextRow], list[ContextRow]]:
+    """Up to `radius` segments before and after `position`, with this
+    system's MT and the user's post-edit, in one query."""
+    params = {
+        "doc_id": doc_id,
+        "position": position,
+        "from_position": position - radius,
+        "to_position": position + radius,
+        "system": system,
+        "user_id": user.id,
+    }
+    rows = [
+        ContextRow(*row) for row in session.execute(_segment_statements(user.role).context, params)
+    ]
+    before = [r for r in rows if r.position < position]
+    after = [r for r in rows if r.position > position]
     return before, after
 
 
-def neighbour_position(
-    session: Session,
-    document: Document,
-    position: int,
-    system: str | None,
-    user: User,
-    *,
-    forward: bool,
-) -> int | None:
-    """The next (or previous) annotatable segment that has a translation by
-    `system` open to this user: meta and boilerplate segments, and segments
-    assigned to others, are skipped."""
-    has_translation = sa.exists().where(
-        Translation.segment_id == Segment.id, visible_translations(user)
-    )
-    if system is not None:
-        has_translation = has_translation.where(Translation.system == system)
-    # ORDER BY ... LIMIT 1 walks the (document_id, position) index from
-    # `position` and stops at the first match; min()/max() with these extra
-    # conditions would read every later (earlier) segment of the document.
-    position_col = Segment.position
-    stmt = (
-        sa.select(position_col)
-        .where(
-            Segment.document_id == document.id,
-            position_col > position if forward else position_col < position,
-            annotatable_clause(),
-            has_translation,
-        )
-        .order_by(position_col.asc() if forward else position_col.desc())
-        .limit(1)
-    )
-    return session.scalar(stmt)
-
-
-def user_assessments(
-    session: Session, translations: Sequence[Translation], user: User
-) -> dict[int, Assessment]:
-    if not translations:
-        return {}
-    found = session.scalars(
-        sa.select(Assessment).where(
-            Assessment.translation_id.in_([t.id for t in translations]),
-            Assessment.annotator_id == user.id,
-            Assessment.kind == "annotation",
-        )
-    ).all()
-    return {a.translation_id: a for a in found}
-
-
-def document_position_count(session: Session, document: Document) -> tuple[int, int]:
-    """The number of annotatable segments and the last position, for the
-    "segment 12 of 130" header."""
-    count, last = session.execute(
-        sa.select(
-            sa.func.count(sa.case((annotatable_clause(), Segment.id))),
-            sa.func.max(Segment.position),
-        ).where(Segment.document_id == document.id)
-    ).one()
-    return count or 0, last or 0
+def neighbour_positions(
+    session: Session, user: User, doc_id: int, position: int, system: str | None
+) -> tuple[int | None, int | None]:
+    """The previous and next annotatable segments with a translation by
+    `system` (by any system when None) open to this user, in one statement."""
+    statements = _segment_statements(user.role)
+    stmt = statements.neighbours if system is not None else statements.neighbours_any_system
+    params = {"doc_id": doc_id, "position": position, "system": system, "user_id": user.id}
+    previous, following = session.execute(stmt, params).one()
+    return previous, following

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, current_app, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from app.access import can_annotate, can_read_results
+from app.access import can_read_results
 from app.annotate import bp
 from app.annotate.queries import (
     context_rows,
-    document_has_work_for,
-    document_position_count,
     document_progress,
     is_annotatable,
-    neighbour_position,
-    user_assessments,
+    neighbour_positions,
+    segment_page,
 )
 from app.annotate.serialise import assessment_json
-from app.annotate.typology import category_groups
+from app.annotate.typology import CategoryGroup, category_groups
 from app.chinese import DISPLAY_SCRIPTS, display_source
 from app.database import read_only_view
 from app.extensions import db
-from app.models import FINISHED_STATUSES, Document, Segment, Translation
+from app.models import FINISHED_STATUSES, Translation
 from app.mqm import CATEGORIES, SEVERITIES
 
 #: Segments shown before and after the one being edited.
@@ -82,50 +80,35 @@ def index() -> str:
 @read_only_view
 @login_required
 def segment(doc_id: int, position: int) -> str:
-    document = db.get_or_404(Document, doc_id)
-    if current_user.role != "admin" and not db.session.scalar(
-        sa.select(document_has_work_for(current_user)).where(Document.id == document.id)
-    ):
-        # Not even its context segments: the document is not this user's business.
+    user = current_user._get_current_object()
+    page = segment_page(db.session, user, doc_id, position)
+    if page is None:
         abort(404)
-    seg = db.session.scalar(
-        sa.select(Segment).where(Segment.document_id == document.id, Segment.position == position)
-    )
-    if seg is None:
-        abort(404)
-    translations = [t for t in seg.translations if can_annotate(db.session, current_user, t.id)]
-    if not translations and seg.translations and is_annotatable(seg):
+    document, corpus, seg = page.document, page.corpus, page.segment
+    translations, assessments = page.translations, page.assessments
+    annotatable = is_annotatable(seg)
+    if not translations and page.has_translations and annotatable:
         abort(403)
-    assessments = user_assessments(db.session, translations, current_user)
     translation = _pick_translation(translations, assessments, request.args.get("system"))
     system = translation.system if translation else request.args.get("system")
     assessment = assessments.get(translation.id) if translation else None
-    before, after = context_rows(
-        db.session, document, position, system, current_user, CONTEXT_RADIUS
-    )
-    prev_pos = neighbour_position(
-        db.session, document, position, system, current_user, forward=False
-    )
-    next_pos = neighbour_position(
-        db.session, document, position, system, current_user, forward=True
-    )
-    n_annotatable, last_position = document_position_count(db.session, document)
+    before, after = context_rows(db.session, user, doc_id, position, system, CONTEXT_RADIUS)
+    prev_pos, next_pos = neighbour_positions(db.session, user, doc_id, position, system)
     system_arg: dict[str, Any] = {"system": system} if system and len(translations) > 1 else {}
 
-    def seg_url(pos: int | None) -> str | None:
+    def seg_url(pos: int | None, **args: str) -> str | None:
         if pos is None:
             return None
-        return url_for("annotate.segment", doc_id=document.id, position=pos, **system_arg)
+        return url_for("annotate.segment", doc_id=doc_id, position=pos, **system_arg, **args)
 
-    script = _source_script(document.corpus.source_lang)
+    prev_url, next_url = seg_url(prev_pos), seg_url(next_pos)
+    script = _source_script(corpus.source_lang)
     source = display_source(seg.source, script) if script else seg.source
-    script_urls = {
-        name: url_for(
-            "annotate.segment", doc_id=document.id, position=position, script=name, **system_arg
-        )
-        for name in DISPLAY_SCRIPTS
-    }
-    editable = translation is not None and is_annotatable(seg)
+    script_urls = (
+        {name: seg_url(position, script=name) for name in DISPLAY_SCRIPTS} if script else {}
+    )
+    editable = translation is not None and annotatable
+    index_url = url_for("annotate.index")
     editor = None
     if editable and translation is not None:
         editor = {
@@ -136,34 +119,40 @@ def segment(doc_id: int, position: int) -> str:
             "assessment": assessment_json(assessment, translation),
             "categories": list(CATEGORIES),
             "severities": list(SEVERITIES),
-            "nextUrl": seg_url(next_pos),
-            "prevUrl": seg_url(prev_pos),
-            "indexUrl": url_for("annotate.index"),
+            "nextUrl": next_url,
+            "prevUrl": prev_url,
+            "indexUrl": index_url,
         }
     return render_template(
         "annotate/segment.html",
         document=document,
-        corpus=document.corpus,
+        corpus=corpus,
         segment=seg,
         source=source,
         script=script,
-        script_urls=script_urls if script else {},
+        script_urls=script_urls,
         translations=translations,
         translation=translation,
         assessment=assessment,
         finished_statuses=FINISHED_STATUSES,
         before=before,
         after=after,
-        prev_url=seg_url(prev_pos),
-        next_url=seg_url(next_pos),
-        n_annotatable=n_annotatable,
-        last_position=last_position,
+        prev_url=prev_url,
+        next_url=next_url,
+        index_url=index_url,
+        last_position=page.last_position,
         editable=editable,
         editor=editor,
-        report_url=_report_url(document.corpus.name),
-        category_groups=category_groups(),
+        report_url=_report_url(corpus.name),
+        category_groups=_category_groups(),
         severities=SEVERITIES,
     )
+
+
+@cache
+def _category_groups() -> list[CategoryGroup]:
+    """The span dialog's categories: fixed, so arranged once."""
+    return category_groups()
 
 
 def _pick_translation(
