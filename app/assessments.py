@@ -105,16 +105,21 @@ def get_or_create_assessment(
     session: Session, translation: Translation, user: User, kind: str = "annotation"
 ) -> Assessment:
     assessment = find_assessment(session, translation.id, user.id, kind)
-    if assessment is None:
-        assessment = Assessment(
-            translation=translation,
-            annotator=user,
-            post_edit=translation.text,
-            status="draft",
-            kind=kind,
-        )
-        session.add(assessment)
-        session.flush()
+    return assessment or _create_assessment(session, translation, user, kind)
+
+
+def _create_assessment(
+    session: Session, translation: Translation, user: User, kind: str = "annotation"
+) -> Assessment:
+    assessment = Assessment(
+        translation=translation,
+        annotator=user,
+        post_edit=translation.text,
+        status="draft",
+        kind=kind,
+    )
+    session.add(assessment)
+    session.flush()
     return assessment
 
 
@@ -167,7 +172,6 @@ def save_assessment(
     if spans is not None:
         checked = validate_spans(spans, translation.text, translation.segment.source)
         assessment.spans.clear()
-        session.flush()
         assessment.spans.extend(
             ErrorSpan(
                 side=s.side,
@@ -188,7 +192,8 @@ def save_assessment(
     # Set by hand (version_id_generator=False) so a save that changes nothing
     # but the spans still produces an UPDATE ... WHERE version = base_version.
     assessment.version = base_version + 1
-    session.flush()  # bumps version; raises StaleDataError on a concurrent update
+    # One flush for the UPDATE ... WHERE version = base_version (StaleDataError
+    # on a concurrent update), the spans, and the revision.
     session.add(
         Revision(
             assessment_id=assessment.id,
@@ -225,6 +230,6 @@ def save_from_client(
     flush or commit). The caller builds its answer before committing: after
     the commit the row is re-read and may already hold a concurrent save."""
     existed = find_assessment(session, translation.id, user.id)
-    assessment = get_or_create_assessment(session, translation, user)
+    assessment = existed or _create_assessment(session, translation, user)
     base = assessment.version if existed is None and base_version == 0 else base_version
     return save_assessment(session, assessment, user=user, base_version=base, **fields)

@@ -48,6 +48,7 @@ from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -106,6 +107,55 @@ def read_only_view(view: F) -> F:
                 session.rollback()
 
     return cast(F, wrapper)
+
+
+def _in_deferred_transaction(session: Session) -> bool:
+    return bool(session.in_transaction() and session.connection().info.get(_DEFERRED))
+
+
+def read_first_view(view: F) -> F:
+    """Run a view that reads, then writes: its reads (the user, the rows it
+    checks) run in a read-only transaction, and it calls `begin_writes`
+    before its first write. The write lock is then held for the writes
+    only, not for the lookups and checks that precede them (on a save, half
+    its time). Put it outside `login_required` so that loading the user is
+    covered too. A view that returns before `begin_writes` (an error) never
+    takes the lock."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from app.extensions import db
+
+        session = db.session()
+        if session.in_transaction() or session.new or session.dirty or session.deleted:
+            return view(*args, **kwargs)
+        token = _read_only.set(True)
+        try:
+            return view(*args, **kwargs)
+        finally:
+            _read_only.reset(token)
+            if _in_deferred_transaction(session):
+                session.rollback()
+
+    return cast(F, wrapper)
+
+
+def begin_writes(session: Session | scoped_session[Session]) -> None:
+    """End the read-only transaction of a `read_first_view`, keeping what it
+    loaded (a commit that expires nothing), so that the next statement opens
+    a write transaction. What was read came from a snapshot that a writer
+    may have changed since: rely on it only for what a concurrent save
+    cannot change (the user, the translation, its assignment); the write
+    transaction re-reads the rest (the version check does)."""
+    _read_only.set(False)
+    if isinstance(session, scoped_session):
+        session = session()
+    if _in_deferred_transaction(session):
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
 
 
 class WriterQueueTimeout(RuntimeError):

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+import sqlalchemy as sa
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.access import can_annotate
@@ -31,8 +33,9 @@ from app.assessments import (
     find_assessment,
     save_from_client,
 )
+from app.database import begin_writes, read_first_view
 from app.extensions import db
-from app.models import Translation
+from app.models import Document, Segment, Translation
 
 #: One save never reports more than a working day: anything larger is a
 #: client clock gone wrong, and would distort the time statistics.
@@ -167,9 +170,18 @@ def _conflict(translation: Translation) -> ResponseReturnValue:
 
 
 @bp.post("/annotate/api/assessments/<int:translation_id>")
+@read_first_view
 @json_login_required
 def save(translation_id: int) -> ResponseReturnValue:
-    translation = db.session.get(Translation, translation_id)
+    # One statement for the translation and what the save reads of it later
+    # (the segment's text and kind, the corpus's scoring configuration).
+    translation = db.session.scalar(
+        sa.select(Translation)
+        .where(Translation.id == translation_id)
+        .options(
+            joinedload(Translation.segment).joinedload(Segment.document).joinedload(Document.corpus)
+        )
+    )
     if translation is None:
         return json_error(404, f"no translation {translation_id}")
     if not can_annotate(db.session, current_user, translation.id):
@@ -184,6 +196,7 @@ def save(translation_id: int) -> ResponseReturnValue:
     except ValidationError as exc:
         return json_error(400, str(exc))
 
+    begin_writes(db.session)
     try:
         assessment = save_from_client(
             db.session,

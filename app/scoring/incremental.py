@@ -36,7 +36,7 @@ from tqdm import tqdm
 from app.assessments import reference_order
 from app.chinese import NONE, normaliser_for
 from app.errors import MtqaError
-from app.models import FINISHED_STATUSES, Assessment, Corpus, Document, Segment, Translation
+from app.models import FINISHED_STATUSES, Assessment, Corpus, Translation
 from app.models.stats import COLUMNS, SegmentStats
 from app.scoring import totals
 from app.scoring.metrics import (
@@ -161,14 +161,11 @@ def refresh_segment_stats(session: Session, translation: Translation) -> Segment
     """Recompute one translation's stored statistics after a save, by the
     reference rule: from its most recently updated finished assessment, or
     no row when it has none (a save that un-finishes the last one)."""
-    corpus, annotatable = session.execute(
-        sa.select(Corpus, Segment.annotatable)
-        .join(Document, Document.corpus_id == Corpus.id)
-        .join(Segment, Segment.document_id == Document.id)
-        .where(Segment.id == translation.segment_id)
-    ).one()
+    # Loaded already on the editor's save path (no statement), else lazily.
+    segment = translation.segment
+    corpus = segment.document.corpus
     latest = None
-    if annotatable:
+    if segment.annotatable:
         latest = session.scalar(
             sa.select(Assessment)
             .where(
