@@ -39,6 +39,31 @@ def test_a_changed_file_gets_a_new_url(app: Flask, tmp_path: Path) -> None:
     assert first != second
 
 
+def test_outside_debug_and_testing_a_file_is_fingerprinted_once(app: Flask) -> None:
+    """In production a static file changes only with a deploy, which
+    restarts the server: the URL stays that of the file as first seen
+    (no stat() on every url_for), and still names its content."""
+    folder = Path(app.static_folder or "")
+    probe = folder / "probe-fingerprint-once.txt"
+    app.testing = False
+    try:
+        probe.write_text("one", encoding="utf-8")
+        with app.test_request_context():
+            first = url_for("static", filename=probe.name)
+        probe.write_text("two, longer", encoding="utf-8")
+        with app.test_request_context():
+            again = url_for("static", filename=probe.name)
+        app.testing = True
+        with app.test_request_context():
+            rechecked = url_for("static", filename=probe.name)
+    finally:
+        app.testing = True
+        probe.unlink(missing_ok=True)
+    assert re.search(r"\?v=[0-9a-f]{12}$", first)
+    assert again == first
+    assert rechecked != first
+
+
 def test_pages_link_fingerprinted_files(app: Flask, client: FlaskClient, auth) -> None:
     make_user("ann")
     auth.login()
