@@ -183,11 +183,11 @@ class ContextRow:
 @dataclass(frozen=True)
 class _SegmentStatements:
     page: sa.Select[Any]
-    context: sa.Select[Any]
-    #: Previous and next positions, with a translation by the bound system.
-    neighbours: sa.Select[Any]
-    #: The same when no system is chosen: any translation open to the user.
-    neighbours_any_system: sa.Select[Any]
+    #: Context rows and previous/next positions, for the bound system.
+    surroundings: sa.Select[Any]
+    #: The same when no system is chosen: the context shows no MT, and the
+    #: previous/next segments need a translation by any system.
+    surroundings_any_system: sa.Select[Any]
 
 
 def _own_assessment(user_id: sa.BindParameter[int]) -> sa.ColumnElement[bool]:
@@ -245,36 +245,16 @@ def _segment_statements(role: str) -> _SegmentStatements:
         .order_by(Translation.system)
     )
 
-    context = (
-        sa.select(
-            Segment.position,
-            Segment.kind,
-            Segment.annotatable,
-            Translation.text,
-            Assessment.post_edit,
-            Assessment.status,
-        )
-        .outerjoin(
-            Translation, sa.and_(Translation.segment_id == Segment.id, Translation.system == system)
-        )
-        .outerjoin(Assessment, _own_assessment(user_id))
-        .where(
-            Segment.document_id == doc_id,
-            Segment.position.between(
-                sa.bindparam("from_position", type_=sa.Integer),
-                sa.bindparam("to_position", type_=sa.Integer),
-            ),
-            Segment.position != position,
-        )
-        .order_by(Segment.position)
-    )
-
     def neighbour(*, forward: bool, by_system: bool) -> sa.ScalarSelect[int]:
         """The next (or previous) annotatable segment that has a translation
         (by `system`) open to this user: meta and boilerplate segments, and
         segments assigned to others, are skipped."""
-        has_translation = sa.exists().where(
-            Translation.segment_id == Segment.id, visible_to_role(role, user_id)
+        # The statement around this subquery joins segment and translation
+        # too: correlate none of its own tables to those.
+        has_translation = (
+            sa.exists()
+            .where(Translation.segment_id == Segment.id, visible_to_role(role, user_id))
+            .correlate_except(Translation)
         )
         if by_system:
             has_translation = has_translation.where(Translation.system == system)
@@ -291,20 +271,51 @@ def _segment_statements(role: str) -> _SegmentStatements:
             )
             .order_by(Segment.position.asc() if forward else Segment.position.desc())
             .limit(1)
+            .correlate(None)
             .scalar_subquery()
         )
 
-    def neighbours(*, by_system: bool) -> sa.Select[Any]:
-        return sa.select(
-            neighbour(forward=False, by_system=by_system).label("previous"),
-            neighbour(forward=True, by_system=by_system).label("following"),
+    def surroundings(*, by_system: bool) -> sa.Select[Any]:
+        """The neighbouring segments with this system's MT and the user's
+        post-edit, each row also carrying the previous and next positions.
+        The segments are outer-joined to a single row, so that the
+        positions come back even when there is no neighbouring segment."""
+        one_row = sa.select(sa.literal(1).label("one")).subquery("one_row")
+        return (
+            sa.select(
+                neighbour(forward=False, by_system=by_system).label("previous"),
+                neighbour(forward=True, by_system=by_system).label("following"),
+                Segment.position,
+                Segment.kind,
+                Segment.annotatable,
+                Translation.text,
+                Assessment.post_edit,
+                Assessment.status,
+            )
+            .select_from(one_row)
+            .outerjoin(
+                Segment,
+                sa.and_(
+                    Segment.document_id == doc_id,
+                    Segment.position.between(
+                        sa.bindparam("from_position", type_=sa.Integer),
+                        sa.bindparam("to_position", type_=sa.Integer),
+                    ),
+                    Segment.position != position,
+                ),
+            )
+            .outerjoin(
+                Translation,
+                sa.and_(Translation.segment_id == Segment.id, Translation.system == system),
+            )
+            .outerjoin(Assessment, _own_assessment(user_id))
+            .order_by(Segment.position)
         )
 
     return _SegmentStatements(
         page=page,
-        context=context,
-        neighbours=neighbours(by_system=True),
-        neighbours_any_system=neighbours(by_system=False),
+        surroundings=surroundings(by_system=True),
+        surroundings_any_system=surroundings(by_system=False),
     )
 
 
@@ -338,11 +349,26 @@ def segment_page(session: Session, user: User, doc_id: int, position: int) -> Se
     )
 
 
-def context_rows(
+@dataclass(frozen=True)
+class Surroundings:
+    """The segments shown around the one being edited, and where the
+    previous and next links lead."""
+
+    before: list[ContextRow]
+    after: list[ContextRow]
+    previous: int | None
+    following: int | None
+
+
+def surroundings(
     session: Session, user: User, doc_id: int, position: int, system: str | None, radius: int
-) -> tuple[list[ContextRow], list[ContextRow]]:
+) -> Surroundings:
     """Up to `radius` segments before and after `position`, with this
-    system's MT and the user's post-edit, in one query."""
+    system's MT and the user's post-edit, and the previous and next
+    annotatable segments with a translation by `system` (by any system when
+    None) open to this user, in one statement."""
+    statements = _segment_statements(user.role)
+    stmt = statements.surroundings if system is not None else statements.surroundings_any_system
     params = {
         "doc_id": doc_id,
         "position": position,
@@ -351,21 +377,12 @@ def context_rows(
         "system": system,
         "user_id": user.id,
     }
-    rows = [
-        ContextRow(*row) for row in session.execute(_segment_statements(user.role).context, params)
-    ]
-    before = [r for r in rows if r.position < position]
-    after = [r for r in rows if r.position > position]
-    return before, after
-
-
-def neighbour_positions(
-    session: Session, user: User, doc_id: int, position: int, system: str | None
-) -> tuple[int | None, int | None]:
-    """The previous and next annotatable segments with a translation by
-    `system` (by any system when None) open to this user, in one statement."""
-    statements = _segment_statements(user.role)
-    stmt = statements.neighbours if system is not None else statements.neighbours_any_system
-    params = {"doc_id": doc_id, "position": position, "system": system, "user_id": user.id}
-    previous, following = session.execute(stmt, params).one()
-    return previous, following
+    rows = session.execute(stmt, params).all()
+    previous, following = rows[0][:2]
+    context = [ContextRow(*row[2:]) for row in rows if row.position is not None]
+    return Surroundings(
+        before=[r for r in context if r.position < position],
+        after=[r for r in context if r.position > position],
+        previous=previous,
+        following=following,
+    )

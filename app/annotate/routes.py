@@ -11,11 +11,10 @@ from flask_login import current_user, login_required
 from app.access import can_read_results
 from app.annotate import bp
 from app.annotate.queries import (
-    context_rows,
     document_progress,
     is_annotatable,
-    neighbour_positions,
     segment_page,
+    surroundings,
 )
 from app.annotate.serialise import assessment_json
 from app.annotate.typology import CategoryGroup, category_groups
@@ -92,16 +91,15 @@ def segment(doc_id: int, position: int) -> str:
     translation = _pick_translation(translations, assessments, request.args.get("system"))
     system = translation.system if translation else request.args.get("system")
     assessment = assessments.get(translation.id) if translation else None
-    before, after = context_rows(db.session, user, doc_id, position, system, CONTEXT_RADIUS)
-    prev_pos, next_pos = neighbour_positions(db.session, user, doc_id, position, system)
+    around = surroundings(db.session, user, doc_id, position, system, CONTEXT_RADIUS)
     system_arg: dict[str, Any] = {"system": system} if system and len(translations) > 1 else {}
 
     def seg_url(pos: int | None, **args: str) -> str | None:
         if pos is None:
             return None
-        return url_for("annotate.segment", doc_id=doc_id, position=pos, **system_arg, **args)
+        return url_for("annotate.segment", doc_id=doc_id, position=pos, **args, **system_arg)
 
-    prev_url, next_url = seg_url(prev_pos), seg_url(next_pos)
+    prev_url, next_url = seg_url(around.previous), seg_url(around.following)
     script = _source_script(corpus.source_lang)
     source = display_source(seg.source, script) if script else seg.source
     script_urls = (
@@ -135,8 +133,8 @@ def segment(doc_id: int, position: int) -> str:
         translation=translation,
         assessment=assessment,
         finished_statuses=FINISHED_STATUSES,
-        before=before,
-        after=after,
+        before=around.before,
+        after=around.after,
         prev_url=prev_url,
         next_url=next_url,
         index_url=index_url,
