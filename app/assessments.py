@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import MtqaError
 from app.models import STATUSES, Assessment, ErrorSpan, Revision, Translation, User
@@ -136,6 +137,19 @@ def already_applied(session: Session, assessment: Assessment, client_key: str) -
     )
 
 
+def _drop_spans(session: Session, assessment: Assessment) -> None:
+    """Delete the stored spans in one statement, without loading them first
+    (what `spans.clear()` would do, one object at a time), and start the
+    collection empty."""
+    if "spans" in sa.inspect(assessment).dict:
+        for span in assessment.spans:
+            if span in session:
+                session.expunge(span)
+    if assessment.id is not None:
+        session.execute(sa.delete(ErrorSpan).where(ErrorSpan.assessment_id == assessment.id))
+    set_committed_value(assessment, "spans", [])
+
+
 def save_assessment(
     session: Session,
     assessment: Assessment,
@@ -171,7 +185,7 @@ def save_assessment(
     was_finished = assessment.finished
     if spans is not None:
         checked = validate_spans(spans, translation.text, translation.segment.source)
-        assessment.spans.clear()
+        _drop_spans(session, assessment)
         assessment.spans.extend(
             ErrorSpan(
                 side=s.side,
