@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flask import Flask, url_for
+from flask import Flask, render_template_string, url_for
 from flask.testing import FlaskClient
 
 from tests.conftest import make_user
@@ -41,27 +41,36 @@ def test_a_changed_file_gets_a_new_url(app: Flask, tmp_path: Path) -> None:
 
 def test_outside_debug_and_testing_a_file_is_fingerprinted_once(app: Flask) -> None:
     """In production a static file changes only with a deploy, which
-    restarts the server: the URL stays that of the file as first seen
-    (no stat() on every url_for), and still names its content."""
+    restarts the server: the URL stays that of the file as first seen (no
+    stat() or URL build on every url_for), in code and in templates alike,
+    and still names the file's content."""
     folder = Path(app.static_folder or "")
     probe = folder / "probe-fingerprint-once.txt"
+    in_template = "{{ url_for('static', filename=name) }}"
+
+    def urls() -> tuple[str, str]:
+        with app.test_request_context():
+            return (
+                url_for("static", filename=probe.name),
+                render_template_string(in_template, name=probe.name),
+            )
+
     app.testing = False
     try:
         probe.write_text("one", encoding="utf-8")
-        with app.test_request_context():
-            first = url_for("static", filename=probe.name)
+        first = urls()
         probe.write_text("two, longer", encoding="utf-8")
-        with app.test_request_context():
-            again = url_for("static", filename=probe.name)
+        again = urls()
         app.testing = True
-        with app.test_request_context():
-            rechecked = url_for("static", filename=probe.name)
+        rechecked = urls()
     finally:
         app.testing = True
         probe.unlink(missing_ok=True)
-    assert re.search(r"\?v=[0-9a-f]{12}$", first)
+    assert re.search(r"\?v=[0-9a-f]{12}$", first[0])
+    assert first[1] == first[0]
     assert again == first
-    assert rechecked != first
+    assert rechecked[0] != first[0]
+    assert rechecked[1] == rechecked[0]
 
 
 def test_pages_link_fingerprinted_files(app: Flask, client: FlaskClient, auth) -> None:

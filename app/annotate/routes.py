@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from flask import abort, current_app, render_template, request, session, url_for
+from flask import Flask, abort, current_app, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from app.access import can_read_results
 from app.annotate import bp
@@ -17,7 +18,7 @@ from app.annotate.queries import (
     surroundings,
 )
 from app.annotate.serialise import assessment_json
-from app.annotate.typology import CategoryGroup, category_groups
+from app.annotate.typology import category_groups
 from app.chinese import DISPLAY_SCRIPTS, display_source
 from app.database import read_only_view
 from app.extensions import db
@@ -142,15 +143,31 @@ def segment(doc_id: int, position: int) -> str:
         editable=editable,
         editor=editor,
         report_url=_report_url(corpus.name),
-        category_groups=_category_groups(),
-        severities=SEVERITIES,
+        span_dialog=_span_dialog() if editable else None,
     )
 
 
-@cache
-def _category_groups() -> list[CategoryGroup]:
-    """The span dialog's categories: fixed, so arranged once."""
-    return category_groups()
+#: The span dialog's markup, per application.
+_span_dialogs: WeakKeyDictionary[Flask, Markup] = WeakKeyDictionary()
+
+
+def _span_dialog() -> Markup:
+    """The span dialog depends only on the MQM typology, yet its hundred
+    labels were a fifth of the page's rendering: rendered once, or on every
+    page while templates reload (debug), so that edits show."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    dialog = _span_dialogs.get(app)
+    if dialog is None:
+        dialog = Markup(
+            render_template(
+                "annotate/_span_dialog.html",
+                category_groups=category_groups(),
+                severities=SEVERITIES,
+            )
+        )
+        if not app.jinja_env.auto_reload:
+            _span_dialogs[app] = dialog
+    return dialog
 
 
 def _pick_translation(
