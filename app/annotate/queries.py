@@ -143,12 +143,13 @@ def document_progress(
     )
 
 
-# The segment editor page, the busiest page of all, in three statements
-# (plus the user): the segment with everything it shows of it, the
-# neighbouring segments, and the previous/next links. Each statement is
-# built once per role with bind parameters and reused: per request
-# SQLAlchemy then only binds values, instead of building the expression and
-# computing its cache key anew.
+# The segment editor page, the busiest page of all, in two statements
+# (plus the user): the segment with everything it shows of it, then the
+# neighbouring segments with the previous/next positions (which depend on
+# the system picked from the first). Each statement is built once per role
+# with bind parameters and reused: per request SQLAlchemy then only binds
+# values, instead of building the expression and computing its cache key
+# anew (that was most of the page's time, more than SQLite's).
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,8 @@ def _own_assessment(user_id: sa.BindParameter[int]) -> sa.ColumnElement[bool]:
 
 @cache
 def _segment_statements(role: str) -> _SegmentStatements:
+    """The segment page's statements for users of `role`; the user, the
+    document, the position and the system are bind parameters."""
     doc_id = sa.bindparam("doc_id", type_=sa.Integer)
     position = sa.bindparam("position", type_=sa.Integer)
     user_id = sa.bindparam("user_id", type_=sa.Integer)
