@@ -69,8 +69,10 @@ def bench_app(db_path: Path) -> Flask:
     from app.extensions import db
     from config import Config
 
-    if db_path.exists():
-        db_path.unlink()
+    # The -wal and -shm files belong to the old database: left behind, they
+    # would be read as part of the new one.
+    for suffix in ("", "-wal", "-shm", "-writers"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
 
     class BenchConfig(Config):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{db_path}"
