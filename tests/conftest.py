@@ -5,12 +5,14 @@ plus users and a logged-in client. Each test gets a fresh in-memory database
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.extensions import db
@@ -24,6 +26,26 @@ PASSWORD = "correct horse battery"
 
 #: `--pg` / MTQA_TEST_PG=1 runs the suite on a throwaway PostgreSQL (tests/pg.py).
 pytest_plugins = ["pg"]
+
+
+#: A real werkzeug hash, checked as any other, at a fraction of the cost.
+QUICK_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Users created in tests get cheap password hashes. werkzeug's default
+    (scrypt) costs about 0.15 s per hash and as much per login check, and
+    the suite creates and logs in hundreds of users: that was over a minute
+    of `make test`. Processes the tests start (`mtqa`, live servers) keep
+    the default."""
+    from app.models import user as user_module
+
+    monkeypatch.setattr(
+        user_module,
+        "generate_password_hash",
+        partial(generate_password_hash, method=QUICK_HASH_METHOD),
+    )
 
 
 @pytest.fixture
