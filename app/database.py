@@ -183,6 +183,22 @@ def _release_writers_lock(info: dict[str, Any]) -> None:
         fcntl.flock(info[_WRITERS_FD], fcntl.LOCK_UN)
 
 
+def _transaction_end(verb: str) -> Callable[[sa.Connection], None]:
+    """The listener for the engine's "commit" or "rollback" event: `verb`
+    is also the driver connection's method that ends the transaction."""
+
+    def end(connection: sa.Connection) -> None:
+        connection.info.pop(_DEFERRED, None)
+        info = connection.connection.info
+        if info.get(_WRITERS_HELD):
+            try:
+                getattr(connection.connection.driver_connection, verb)()
+            finally:
+                _release_writers_lock(info)
+
+    return end
+
+
 def configure_engine(engine: Engine, *, busy_timeout_ms: int = 30_000) -> None:
     if engine.dialect.name != "sqlite" or getattr(engine, "_mtqa_configured", False):
         return
@@ -248,25 +264,8 @@ def configure_engine(engine: Engine, *, busy_timeout_ms: int = 30_000) -> None:
     # driver connection, so the transaction is ended here first (the
     # driver's call after it then finds none open and does nothing), and the
     # lock is let go only once the data is committed.
-    @sa.event.listens_for(engine, "commit")
-    def _on_commit(connection: sa.Connection) -> None:
-        connection.info.pop(_DEFERRED, None)
-        info = connection.connection.info
-        if info.get(_WRITERS_HELD):
-            try:
-                connection.connection.driver_connection.commit()
-            finally:
-                _release_writers_lock(info)
-
-    @sa.event.listens_for(engine, "rollback")
-    def _on_rollback(connection: sa.Connection) -> None:
-        connection.info.pop(_DEFERRED, None)
-        info = connection.connection.info
-        if info.get(_WRITERS_HELD):
-            try:
-                connection.connection.driver_connection.rollback()
-            finally:
-                _release_writers_lock(info)
+    for event in ("commit", "rollback"):
+        sa.event.listen(engine, event, _transaction_end(event))
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _refuse_writes(
