@@ -162,6 +162,7 @@ def save_assessment(
     time_spent: float = 0.0,
     keystrokes: int = 0,
     client_key: str | None = None,
+    key_checked: bool = False,
 ) -> Assessment:
     """Apply one save and append its revision; the caller commits.
 
@@ -173,9 +174,15 @@ def save_assessment(
     `client_key` is the client's idempotency key for this save: when a
     revision of this assessment already carries it, the save was applied
     before (a retry after a lost answer) and nothing is applied again;
-    see `already_applied`.
+    see `already_applied`. `key_checked` says the caller looked already
+    (before taking the write lock); a duplicate that slipped in since then
+    fails the version check or the revision's unique key instead.
     """
-    if client_key is not None and already_applied(session, assessment, client_key):
+    if (
+        client_key is not None
+        and not key_checked
+        and already_applied(session, assessment, client_key)
+    ):
         return assessment
     if status not in STATUSES:
         raise ValidationError(f"unknown status {status!r}; expected one of {', '.join(STATUSES)}")
@@ -230,20 +237,32 @@ def save_assessment(
     return assessment
 
 
+class _Unread:
+    """Marks an argument the function must read itself."""
+
+
+UNREAD: Any = _Unread()
+
+
 def save_from_client(
     session: Session,
     translation: Translation,
     user: User,
     *,
     base_version: int,
+    existing: Assessment | None = UNREAD,
     **fields: Any,
 ) -> Assessment:
     """A save as the editor and the API send it: `base_version` 0 means the
     client saw no assessment yet, which names the one created now (a
     concurrent first save by the same user surfaces as IntegrityError at
     flush or commit). The caller builds its answer before committing: after
-    the commit the row is re-read and may already hold a concurrent save."""
-    existed = find_assessment(session, translation.id, user.id)
+    the commit the row is re-read and may already hold a concurrent save.
+
+    `existing` is the user's assessment when the caller read it already
+    (possibly in an earlier snapshot: the UPDATE's version check still
+    refuses a save that a concurrent one overtook)."""
+    existed = find_assessment(session, translation.id, user.id) if existing is UNREAD else existing
     assessment = existed or _create_assessment(session, translation, user)
     base = assessment.version if existed is None and base_version == 0 else base_version
     return save_assessment(session, assessment, user=user, base_version=base, **fields)

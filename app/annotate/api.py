@@ -30,12 +30,13 @@ from app.assessments import (
     SpanData,
     StaleVersionError,
     ValidationError,
+    already_applied,
     find_assessment,
     save_from_client,
 )
 from app.database import begin_writes, read_first_view
 from app.extensions import db
-from app.models import Document, Segment, Translation
+from app.models import Assessment, Document, Segment, Translation
 
 #: One save never reports more than a working day: anything larger is a
 #: client clock gone wrong, and would distort the time statistics.
@@ -153,14 +154,23 @@ def parse_save_request(payload: object) -> SaveRequest:
     )
 
 
-def _current(translation: Translation) -> dict[str, object]:
-    assessment = find_assessment(db.session, translation.id, current_user.id)
-    return assessment_json(assessment, translation)
+def _applied_answer(assessment: Assessment, translation: Translation) -> ResponseReturnValue:
+    """The answer to a save whose idempotency key is stored already: what
+    is stored now, as the first answer (lost on the way) described it."""
+    return jsonify(assessment_json(assessment, translation) | {"assessment_id": assessment.id})
 
 
-def _conflict(translation: Translation) -> ResponseReturnValue:
+def _conflict(translation: Translation, client_key: str | None) -> ResponseReturnValue:
     db.session.rollback()
-    current = _current(translation)
+    stored = find_assessment(db.session, translation.id, current_user.id)
+    if (
+        client_key is not None
+        and stored is not None
+        and already_applied(db.session, stored, client_key)
+    ):
+        # A retry that raced its own first attempt: that one was applied.
+        return _applied_answer(stored, translation)
+    current = assessment_json(stored, translation)
     return json_error(
         409,
         f"this segment was saved elsewhere (now at version {current['version']}); "
@@ -196,6 +206,15 @@ def save(translation_id: int) -> ResponseReturnValue:
     except ValidationError as exc:
         return json_error(400, str(exc))
 
+    # Read before the write lock, which is then held for the writes only;
+    # the UPDATE's version check catches a save that overtook this read.
+    existing = find_assessment(db.session, translation.id, current_user.id)
+    if (
+        data.client_key is not None
+        and existing is not None
+        and already_applied(db.session, existing, data.client_key)
+    ):
+        return _applied_answer(existing, translation)
     begin_writes(db.session)
     try:
         assessment = save_from_client(
@@ -203,6 +222,8 @@ def save(translation_id: int) -> ResponseReturnValue:
             translation,
             current_user,
             base_version=data.base_version,
+            existing=existing,
+            key_checked=True,
             **data.save_fields(),
         )
         # Built before the commit: afterwards the row is reloaded and may
@@ -215,5 +236,5 @@ def save(translation_id: int) -> ResponseReturnValue:
     except (StaleVersionError, StaleDataError, IntegrityError):
         # IntegrityError: a concurrent first save created the assessment
         # between our lookup and our insert.
-        return _conflict(translation)
+        return _conflict(translation, data.client_key)
     return jsonify(answer)
