@@ -267,6 +267,7 @@
   }
 
   document.addEventListener("keydown", function (event) {
+    if (document.querySelector("dialog[open]")) return; // nothing is saved behind a dialog
     const mod = event.ctrlKey || event.metaKey;
     if ((mod && (event.key === "s" || event.key === "S")) || (event.key === "Enter" && (mod || event.altKey))) {
       asked = Date.now();
@@ -339,10 +340,6 @@
     apply();
   });
   document.getElementById("fix-cancel").addEventListener("click", function () { dialog.close(); });
-  // The editor's single-letter shortcuts must not act behind the dialog.
-  dialog.addEventListener("keydown", function (event) {
-    if (!event.ctrlKey && !event.metaKey && !event.altKey && event.key !== "Escape") event.stopPropagation();
-  });
   dialog.addEventListener("close", function () {
     if (pending && offer && offer.wrong === pending.wrong) hideOffer();
     if (pending) {

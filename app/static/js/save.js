@@ -301,9 +301,19 @@
     return target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
   }
 
+  /** A modal dialog (mark error, fix everywhere) is open: its own keys
+   * only, no editor shortcut acts behind it. */
+  function modalOpen() {
+    return document.querySelector("dialog[open]") !== null;
+  }
+
   document.addEventListener("keydown", function (event) {
-    if (window.MtqaSpanDialog && window.MtqaSpanDialog.isOpen()) return;
     const mod = event.ctrlKey || event.metaKey;
+    if (modalOpen()) {
+      // Nor the browser's "save page" for a Ctrl+S pressed out of habit.
+      if (mod && (event.key === "s" || event.key === "S")) event.preventDefault();
+      return;
+    }
     if (mod && !event.altKey && (event.key === "s" || event.key === "S")) {
       event.preventDefault();
       save("draft");
