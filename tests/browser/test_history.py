@@ -117,3 +117,19 @@ def test_restore_from_a_stale_page_is_refused(
     page.screenshot(path=artifacts / "history-03-conflict.png", full_page=True)
     editor.reload()
     expect(editor.locator("#post-edit")).to_have_value("Saved in another tab.")
+
+
+def test_a_focused_link_in_the_panel_keeps_the_focus_through_a_save(
+    live_server: LiveServer, segment_url: str, page: Page
+) -> None:
+    page.goto(live_server.url + segment_url)
+    panel = page.locator("#history-panel")
+    link = panel.get_by_role("link", name="View history")
+    link.focus()
+    page.keyboard.press("Control+s")
+    status = page.locator("#save-status")
+    expect(status).to_contain_text("Saved version")
+    version = status.inner_text().split("Saved version ")[1].split()[0]
+    # The panel is a fresh copy from the server, and the focus is on its link.
+    expect(panel.locator(".history-item").first).to_contain_text(f"v{version}")
+    expect(link).to_be_focused()
