@@ -157,47 +157,57 @@ def _row_values(
     return values
 
 
-def refresh_segment_stats(session: Session, translation: Translation) -> SegmentStats | None:
+def _build_refresh_statements() -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """The two reads of a refresh, built once with bound parameters: a save
+    binds values only (building and caching the statements per save cost as
+    much as running them)."""
+    tid = sa.bindparam("translation_id", type_=sa.Integer)
+    reference = (
+        sa.select(Assessment.id, Assessment.status, Assessment.post_edit)
+        .where(Assessment.translation_id == tid, Assessment.status.in_(FINISHED_STATUSES))
+        .order_by(*reference_order())
+        .limit(1)
+    )
+    stored = sa.select(SegmentStats.__table__).where(SegmentStats.translation_id == tid)
+    return reference, stored
+
+
+_REFERENCE, _STORED = _build_refresh_statements()
+_STATS_TABLE = SegmentStats.__table__
+
+
+def refresh_segment_stats(session: Session, translation: Translation) -> None:
     """Recompute one translation's stored statistics after a save, by the
     reference rule: from its most recently updated finished assessment, or
-    no row when it has none (a save that un-finishes the last one)."""
+    no row when it has none (a save that un-finishes the last one).
+
+    Core statements on the table, not ORM objects: this runs inside every
+    finishing save's write transaction, where the unit of work's
+    bookkeeping for one row cost more than the statements themselves."""
     # Loaded already on the editor's save path (no statement), else lazily.
     segment = translation.segment
     corpus = segment.document.corpus
-    latest = None
-    if segment.annotatable:
-        latest = session.scalar(
-            sa.select(Assessment)
-            .where(
-                Assessment.translation_id == translation.id,
-                Assessment.status.in_(FINISHED_STATUSES),
-            )
-            .order_by(*reference_order())
-            .limit(1)
-        )
-    row = session.scalar(
-        sa.select(SegmentStats).where(SegmentStats.translation_id == translation.id)
-    )
-    old = totals.contribution(row)
+    params = {"translation_id": translation.id}
+    latest = session.execute(_REFERENCE, params).first() if segment.annotatable else None
+    row = session.execute(_STORED, params).first()
+    old = totals.contribution(row._mapping if row is not None else None)
     if latest is None:
         if row is not None:
-            session.delete(row)
-            session.flush()
+            session.execute(sa.delete(_STATS_TABLE).where(_STATS_TABLE.c.id == row.id))
             totals.apply_change(session, corpus.id, old, None)
-        return None
+        return
     config = config_for(corpus)
     reference = reference_rule(latest.status, latest.post_edit, translation.text)
     values = _row_values(config, normaliser_for(corpus), translation.text, reference)
+    values.update(assessment_id=latest.id, system=translation.system)
     if row is None:
-        row = SegmentStats(translation_id=translation.id, corpus_id=corpus.id)
-        session.add(row)
-    row.assessment_id = latest.id
-    row.system = translation.system
-    for key, value in values.items():
-        setattr(row, key, value)
-    session.flush()
-    totals.apply_change(session, corpus.id, old, totals.contribution(row))
-    return row
+        session.execute(
+            sa.insert(_STATS_TABLE),
+            {"translation_id": translation.id, "corpus_id": corpus.id, **values},
+        )
+    else:
+        session.execute(sa.update(_STATS_TABLE).where(_STATS_TABLE.c.id == row.id), values)
+    totals.apply_change(session, corpus.id, old, totals.contribution(values))
 
 
 def rebuild_stats(session: Session, corpus: Corpus, *, progress: bool = False) -> int:

@@ -19,7 +19,7 @@ exists for every system that has stored rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,12 +45,13 @@ class Contribution:
     values: tuple[int, ...]
 
 
-def contribution(row: SegmentStats | None) -> Contribution | None:
+def contribution(row: Mapping[str, Any] | None) -> Contribution | None:
+    """What a stored row (its column values by name) adds to its key's totals."""
     if row is None:
         return None
-    key = (row.system, row.tokenize, row.normalisation, row.sacrebleu_version)
-    scored = row.bleu_hyp_len is not None
-    stats = tuple(getattr(row, name) or 0 for name in STAT_NAMES)
+    key = (row["system"], row["tokenize"], row["normalisation"], row["sacrebleu_version"])
+    scored = row["bleu_hyp_len"] is not None
+    stats = tuple(row[name] or 0 for name in STAT_NAMES)
     return Contribution(key, (1, int(scored), *stats))
 
 
