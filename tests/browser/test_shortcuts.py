@@ -35,7 +35,7 @@ def doc_url(live_server: LiveServer) -> str:
         corpus = Corpus(name="shortcuts-test", source_lang="zh", target_lang="en")
         document = Document(corpus=corpus, name="shortcuts-doc")
         for position, mt in enumerate(TEXTS, start=1):
-            segment = Segment(position=position, kind="body", source=f"源文{position}")
+            segment = Segment(position=position, kind="body", source="源文")
             segment.translations.append(Translation(system="mt", text=mt))
             document.segments.add(segment)
         user = User(username="shortcutter")

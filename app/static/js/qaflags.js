@@ -47,7 +47,25 @@
     return body;
   }
 
+  /** The flag and decision of a focused button in the list, to focus the
+   * same button again in the rebuilt list. */
+  function focusedButton() {
+    const active = document.activeElement;
+    if (!active || !list.contains(active)) return null;
+    const item = active.closest(".qa-flag");
+    return item ? { flag: item.dataset.flag, decision: active.dataset.decision || null } : null;
+  }
+
+  function refocus(where) {
+    const item = Array.from(list.children).find(function (li) { return li.dataset.flag === where.flag; });
+    if (!item) return;
+    const target = (where.decision && item.querySelector('button[data-decision="' + where.decision + '"]')) ||
+      item.querySelector("button");
+    if (target) target.focus({ preventScroll: true });
+  }
+
   function render() {
+    const focused = focusedButton();
     list.replaceChildren();
     const open = flags.filter(function (f) { return f.status === "open"; }).length;
     count.textContent = flags.length ? "(" + open + " open of " + flags.length + ")" : "";
@@ -83,13 +101,18 @@
         const button = document.createElement("button");
         button.type = "button";
         button.className = "btn btn-small qa-" + spec[0];
+        button.dataset.decision = spec[0];
         button.textContent = spec[1] + " ";
         const kbd = document.createElement("kbd");
         kbd.textContent = spec[2];
         button.appendChild(kbd);
-        button.disabled = flag.status === spec[0];
+        // aria-disabled, not disabled: the button just pressed keeps the focus.
+        if (flag.status === spec[0]) button.setAttribute("aria-disabled", "true");
         button.setAttribute("aria-label", spec[1] + " " + flag.check + " flag on “" + flag.text + "”");
-        button.addEventListener("click", function () { select(index); decide(index, spec[0]); });
+        button.addEventListener("click", function () {
+          select(index);
+          if (flags[index].status !== spec[0]) decide(index, spec[0]);
+        });
         actions.appendChild(button);
       });
       li.append(head, status, message, actions);
@@ -97,6 +120,7 @@
       li.addEventListener("mouseleave", function () { showFlag(current); });
       list.appendChild(li);
     });
+    if (focused) refocus(focused);
   }
 
   function select(index) {

@@ -1,0 +1,87 @@
+"""QA flags in the editor: decided with the keyboard without losing the focus
+when the list is rebuilt."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.assignment import create_campaign
+from app.extensions import db
+from app.models import Corpus, Document, Segment, Translation, User
+from tests.browser.conftest import LiveServer
+from tests.browser.helpers import log_in
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "qa-flags-test-pw"
+#: Each raises three flags: two untranslated Chinese names and a lone "(".
+TEXTS = [
+    "😀 He met 王可乐 at 人间酒话 (in spring.",
+    "She left 快手 for 人间酒话 (last year.",
+]
+
+
+@pytest.fixture(scope="module")
+def doc_url(live_server: LiveServer) -> str:
+    with live_server.app.app_context():
+        corpus = Corpus(name="qa-flags-test", source_lang="zh", target_lang="en")
+        document = Document(corpus=corpus, name="qa-flags-doc")
+        for position, mt in enumerate(TEXTS, start=1):
+            segment = Segment(position=position, kind="body", source="源文")
+            segment.translations.append(Translation(system="mt", text=mt))
+            document.segments.add(segment)
+        user = User(username="flagger")
+        user.set_password(PASSWORD)
+        db.session.add_all([document, user])
+        db.session.flush()
+        create_campaign(db.session, name="qa-flags", corpus=corpus, annotators=[user])
+        db.session.commit()
+        return f"{live_server.url}/annotate/{document.id}"
+
+
+@pytest.fixture(scope="module")
+def context(live_server: LiveServer, browser) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    log_in(context.new_page(), live_server.url, "flagger", PASSWORD)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context) -> Iterator[Page]:
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    page.close()
+    assert errors == []
+
+
+def test_a_decision_by_keyboard_keeps_the_focus_on_its_button(doc_url: str, page: Page) -> None:
+    page.goto(f"{doc_url}/2")
+    flags = page.locator("#qa-flag-list li.qa-flag")
+    expect(flags).to_have_count(3)
+    first = flags.first
+    confirm = first.locator("button.qa-confirmed")
+    dismiss = first.locator("button.qa-dismissed")
+
+    confirm.focus()
+    page.keyboard.press("Enter")
+    expect(first).to_have_attribute("data-status", "confirmed")
+    expect(page.locator("#mt mark.err")).to_have_count(1)
+    # The list was rebuilt; the focus is on the same flag's Confirm button.
+    expect(confirm).to_be_focused()
+    expect(confirm).to_have_attribute("aria-disabled", "true")
+    page.keyboard.press("Enter")  # already confirmed: nothing changes
+    expect(first).to_have_attribute("data-status", "confirmed")
+
+    page.keyboard.press("Tab")
+    expect(dismiss).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(first).to_have_attribute("data-status", "dismissed")
+    expect(dismiss).to_be_focused()
+    expect(first).to_have_class(re.compile("qa-current"))
