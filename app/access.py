@@ -58,6 +58,17 @@ def visible_to_role(role: str, user_id: int | sa.BindParameter[int]) -> sa.Colum
     )
 
 
+#: Built once: the check runs on every save and every segment page.
+_ASSIGNED = (
+    sa.select(Assignment.id)
+    .where(
+        Assignment.annotator_id == sa.bindparam("user_id"),
+        Assignment.translation_id == sa.bindparam("translation_id"),
+    )
+    .limit(1)
+)
+
+
 def can_annotate(session: Session, user: User, translation_id: int) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
@@ -65,11 +76,7 @@ def can_annotate(session: Session, user: User, translation_id: int) -> bool:
         return True
     if user.role != ANNOTATOR:
         return False
-    found = session.scalar(
-        sa.select(Assignment.id)
-        .where(Assignment.annotator_id == user.id, Assignment.translation_id == translation_id)
-        .limit(1)
-    )
+    found = session.scalar(_ASSIGNED, {"user_id": user.id, "translation_id": translation_id})
     return found is not None
 
 

@@ -90,15 +90,28 @@ def reference_order() -> tuple[sa.ColumnElement[Any], ...]:
     )
 
 
+# The statements of every save, built once with bound parameters: a save
+# then only binds values (building a statement and its cache key on each
+# call cost as much as running it).
+_FIND = sa.select(Assessment).where(
+    Assessment.translation_id == sa.bindparam("translation_id"),
+    Assessment.annotator_id == sa.bindparam("user_id"),
+    Assessment.kind == sa.bindparam("kind"),
+)
+_APPLIED = sa.select(Revision.id).where(
+    Revision.assessment_id == sa.bindparam("assessment_id"),
+    Revision.client_key == sa.bindparam("client_key"),
+)
+_SPANS = ErrorSpan.__table__
+_DROP_SPANS = sa.delete(_SPANS).where(_SPANS.c.assessment_id == sa.bindparam("assessment_id"))
+_ADD_REVISION = sa.insert(Revision.__table__)
+
+
 def find_assessment(
     session: Session, translation_id: int, user_id: int, kind: str = "annotation"
 ) -> Assessment | None:
     return session.scalar(
-        sa.select(Assessment).where(
-            Assessment.translation_id == translation_id,
-            Assessment.annotator_id == user_id,
-            Assessment.kind == kind,
-        )
+        _FIND, {"translation_id": translation_id, "user_id": user_id, "kind": kind}
     )
 
 
@@ -127,14 +140,8 @@ def _create_assessment(
 def already_applied(session: Session, assessment: Assessment, client_key: str) -> bool:
     if assessment.id is None:
         return False
-    return (
-        session.scalar(
-            sa.select(Revision.id).where(
-                Revision.assessment_id == assessment.id, Revision.client_key == client_key
-            )
-        )
-        is not None
-    )
+    found = session.scalar(_APPLIED, {"assessment_id": assessment.id, "client_key": client_key})
+    return found is not None
 
 
 def _drop_spans(session: Session, assessment: Assessment) -> None:
@@ -146,7 +153,7 @@ def _drop_spans(session: Session, assessment: Assessment) -> None:
             if span in session:
                 session.expunge(span)
     if assessment.id is not None:
-        session.execute(sa.delete(ErrorSpan).where(ErrorSpan.assessment_id == assessment.id))
+        session.execute(_DROP_SPANS, {"assessment_id": assessment.id})
     set_committed_value(assessment, "spans", [])
 
 
@@ -214,21 +221,23 @@ def save_assessment(
     # but the spans still produces an UPDATE ... WHERE version = base_version.
     assessment.version = base_version + 1
     # One flush for the UPDATE ... WHERE version = base_version (StaleDataError
-    # on a concurrent update), the spans, and the revision.
-    session.add(
-        Revision(
-            assessment_id=assessment.id,
-            version=assessment.version,
-            user_id=user.id,
-            post_edit=assessment.post_edit,
-            status=assessment.status,
-            spans_json=json.dumps(
+    # on a concurrent update) and the spans; then the revision, a plain row
+    # that nothing reads back in this transaction.
+    session.flush()
+    session.execute(
+        _ADD_REVISION,
+        {
+            "assessment_id": assessment.id,
+            "version": assessment.version,
+            "user_id": user.id,
+            "post_edit": assessment.post_edit,
+            "status": assessment.status,
+            "spans_json": json.dumps(
                 [span_data(s).as_dict() for s in assessment.spans], ensure_ascii=False
             ),
-            client_key=client_key,
-        )
+            "client_key": client_key,
+        },
     )
-    session.flush()
     if was_finished or assessment.finished:
         # Imported here: scoring reads SpanData from this module.
         from app.scoring.incremental import refresh_segment_stats

@@ -179,19 +179,22 @@ def _conflict(translation: Translation, client_key: str | None) -> ResponseRetur
     )
 
 
+#: The translation and what the save reads of it later (the segment's text
+#: and kind, the corpus's scoring configuration), in one statement built once.
+_TRANSLATION = (
+    sa.select(Translation)
+    .where(Translation.id == sa.bindparam("translation_id"))
+    .options(
+        joinedload(Translation.segment).joinedload(Segment.document).joinedload(Document.corpus)
+    )
+)
+
+
 @bp.post("/annotate/api/assessments/<int:translation_id>")
 @read_first_view
 @json_login_required
 def save(translation_id: int) -> ResponseReturnValue:
-    # One statement for the translation and what the save reads of it later
-    # (the segment's text and kind, the corpus's scoring configuration).
-    translation = db.session.scalar(
-        sa.select(Translation)
-        .where(Translation.id == translation_id)
-        .options(
-            joinedload(Translation.segment).joinedload(Segment.document).joinedload(Document.corpus)
-        )
-    )
+    translation = db.session.scalar(_TRANSLATION, {"translation_id": translation_id})
     if translation is None:
         return json_error(404, f"no translation {translation_id}")
     if not can_annotate(db.session, current_user, translation.id):
