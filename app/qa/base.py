@@ -54,7 +54,8 @@ class Check:
 
     `languages` names the target languages the check understands (None: any);
     the heuristics over English pronouns and capitalised names mean nothing
-    in a Chinese target.
+    in a Chinese target. `version` goes up when a check changes what it
+    flags, so that flags stored from the old version are computed again.
     """
 
     id: ClassVar[str]
@@ -63,6 +64,7 @@ class Check:
     severity: ClassVar[str] = "Minor"
     languages: ClassVar[frozenset[str] | None] = None
     needs_source: ClassVar[bool] = False
+    version: ClassVar[int] = 1
 
     def run(
         self, segments: Sequence[QaSegment], glossary: Sequence[GlossaryEntry]
@@ -111,6 +113,11 @@ class Registry:
 
     def ids(self) -> list[str]:
         return list(self.checks)
+
+    def versions(self) -> str:
+        """Every check with its version ("glossary:1 number-mismatch:2 …"):
+        what stored flags were computed with."""
+        return " ".join(f"{check_id}:{cls.version}" for check_id, cls in self.checks.items())
 
     def get(self, check_id: str) -> Check:
         from app.errors import MtqaError

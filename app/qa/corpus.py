@@ -1,7 +1,14 @@
-"""Read a corpus's documents and annotations as the plain data the checks take."""
+"""Read a corpus's MT and annotations as the plain data the checks take.
+
+Every MT system's output is checked on its own (the name and pronoun
+checks compare mentions within one system's text), and a flag is measured
+only against the work done on the translation it was raised on: a span
+another system's annotator marked in the same segment confirms nothing.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -9,44 +16,73 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.assessments import SpanData
-from app.models import Assessment, Document, ErrorSpan, Segment, Translation
+from app.models import FINISHED_STATUSES, Assessment, Document, ErrorSpan, Segment, Translation
 from app.qa.base import Flag, GlossaryEntry, QaSegment, run_checks
+from app.qa.precision import Judgements
 
 
-def corpus_documents(session: Session, corpus_id: int) -> dict[int, list[QaSegment]]:
-    """Segments per document id, one MT (the first system by name) per segment.
-    Positions are segment ids, unique across the corpus."""
+@dataclasses.dataclass(frozen=True)
+class SystemText:
+    """One system's MT of one document, in segment order, with the
+    translation id of each segment position."""
+
+    segments: list[QaSegment]
+    translations: dict[int, int]
+
+
+def corpus_texts(session: Session, corpus_id: int) -> list[SystemText]:
+    """Each (document, system) of a corpus, documents in corpus order."""
     rows = session.execute(
-        sa.select(Segment.document_id, Segment.id, Segment.source, Translation.text)
+        sa.select(
+            Segment.document_id,
+            Translation.system,
+            Segment.position,
+            Segment.source,
+            Translation.text,
+            Translation.id,
+        )
         .join(Translation, Translation.segment_id == Segment.id)
         .join(Document, Document.id == Segment.document_id)
         .where(Document.corpus_id == corpus_id)
-        .order_by(Segment.document_id, Segment.position, Translation.system)
+        .order_by(Document.position, Document.id, Translation.system, Segment.position)
     )
-    documents: dict[int, list[QaSegment]] = defaultdict(list)
-    seen: set[int] = set()
-    for document_id, segment_id, source, text in rows:
-        if segment_id not in seen:
-            seen.add(segment_id)
-            documents[document_id].append(QaSegment(segment_id, source, text))
-    return dict(documents)
+    texts: dict[tuple[int, str], SystemText] = {}
+    for document_id, system, position, source, text, translation_id in rows:
+        found = texts.setdefault((document_id, system), SystemText([], {}))
+        found.segments.append(QaSegment(position, source, text))
+        found.translations[position] = translation_id
+    return list(texts.values())
 
 
-def corpus_spans(session: Session, corpus_id: int) -> dict[int, list[SpanData]]:
+def corpus_spans(session: Session, corpus_id: int) -> Judgements:
+    """Per translation id, one tuple of spans for each annotator's finished
+    assessment of it (gold references from adjudication are not a further
+    annotator). Translations nobody finished are absent: their flags have
+    not been judged."""
     rows = session.execute(
-        sa.select(Segment.id, ErrorSpan)
-        .join(Assessment, Assessment.id == ErrorSpan.assessment_id)
+        sa.select(Assessment.translation_id, Assessment.id, ErrorSpan)
         .join(Translation, Translation.id == Assessment.translation_id)
         .join(Segment, Segment.id == Translation.segment_id)
         .join(Document, Document.id == Segment.document_id)
-        .where(Document.corpus_id == corpus_id)
-    )
-    spans: dict[int, list[SpanData]] = defaultdict(list)
-    for segment_id, span in rows:
-        spans[segment_id].append(
-            SpanData(span.start, span.end, span.category, span.severity, span.side, span.note)
+        .outerjoin(ErrorSpan, ErrorSpan.assessment_id == Assessment.id)
+        .where(
+            Document.corpus_id == corpus_id,
+            Assessment.status.in_(sorted(FINISHED_STATUSES)),
+            Assessment.kind == "annotation",
         )
-    return dict(spans)
+        .order_by(Assessment.translation_id, Assessment.id)
+    )
+    work: dict[int, dict[int, list[SpanData]]] = defaultdict(dict)
+    for translation_id, assessment_id, span in rows:
+        spans = work[translation_id].setdefault(assessment_id, [])
+        if span is not None:
+            spans.append(
+                SpanData(span.start, span.end, span.category, span.severity, span.side, span.note)
+            )
+    return {
+        translation_id: [tuple(spans) for spans in by_assessment.values()]
+        for translation_id, by_assessment in work.items()
+    }
 
 
 def corpus_flags(
@@ -56,9 +92,10 @@ def corpus_flags(
     *,
     target_lang: str = "en",
 ) -> list[Flag]:
-    """Every check over every document of a corpus, document by document (the
-    name and pronoun checks compare mentions within one document only)."""
+    """Every check over each system's MT of each document. A flag's
+    `position` is the id of the translation it was raised on."""
     flags: list[Flag] = []
-    for segments in corpus_documents(session, corpus_id).values():
-        flags.extend(run_checks(segments, glossary, target_lang=target_lang))
+    for text in corpus_texts(session, corpus_id):
+        for flag in run_checks(text.segments, glossary, target_lang=target_lang):
+            flags.append(dataclasses.replace(flag, position=text.translations[flag.position]))
     return flags

@@ -1,18 +1,23 @@
-"""Numbers, years and percentages that differ between source and MT.
+"""Numbers, years, percentages and units that differ between source and MT.
 
 Chinese numerals are read by `chinese_number` (一千二百三十四, 两万, 3.5亿,
 二〇二一 read digit by digit as years are written); English numbers by their
-digits plus a few words (million, billion, month names, one to twelve).
-Values are compared, not spellings: 3.5亿 and "350 million" agree.
+digits plus a few words (million, billion, "ten thousand" and "hundred
+million" for 万 and 亿, month names, one to twelve). Values are compared,
+not spellings: 3.5亿 and "350 million" agree, 5亿 and "50 million" do not.
+Each number carries the unit written beside it (app.qa.units): 5公里 and
+"5 km" agree, 5公里 and "5 metres" do not, and a number whose unit is
+missing on one side is compared by its value alone.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 from app.qa.base import Check, Flag, GlossaryEntry, QaSegment, register
+from app.qa.units import Unit, same_quantity, unit_of, unit_percent
 
 _DIGITS = {"零": 0, "\u3007": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
@@ -71,50 +76,116 @@ _MONTHS = (
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december",
 )  # fmt: skip
-_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+#: English multipliers, with the literal renderings of 万 and 亿 an MT writes.
+_SCALE = {
+    "thousand": 1e3, "ten thousand": 1e4, "hundred thousand": 1e5, "million": 1e6,
+    "hundred million": 1e8, "billion": 1e9, "bn": 1e9, "trillion": 1e12,
+}  # fmt: skip
+_SCALES = "|".join(sorted(_SCALE, key=len, reverse=True))
 _TARGET_NUMBER = re.compile(
-    r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?:st|nd|rd|th|s)?(?:\s*(thousand|million|billion|trillion))?"
-    r"|\b(" + "|".join([*_WORDS, *_MONTHS]) + r")\b",
+    rf"(?:(?<![\w.])|(?<=RMB|USD|CNY|HKD|EUR))(?P<digits>\d[\d,]*(?:\.\d+)?)(?:st|nd|rd|th|s)?"
+    rf"(?:\s*(?P<scale>{_SCALES})\b)?"
+    rf"|\b(?P<word>{'|'.join(_WORDS)})\b(?:\s+(?P<word_scale>{_SCALES})\b)?"
+    rf"|\b(?P<month>{'|'.join(_MONTHS)})\b",
     re.IGNORECASE,
 )
 
 
-def source_values(text: str) -> list[tuple[float, bool]]:
-    """(value, written in Chinese numerals) for each number of a source."""
-    values = []
-    for match in _SOURCE_NUMBER.finditer(text):
+@dataclass(frozen=True)
+class Quantity:
+    """A number with its unit, if any, and the text of both (`start`, `end`
+    are code-point offsets). `words`: written in Chinese numerals or English
+    words rather than digits."""
+
+    value: float
+    unit: Unit | None
+    start: int
+    end: int
+    text: str
+    words: bool
+
+
+def source_quantities(text: str) -> list[Quantity]:
+    """Each number of a Chinese source with its unit (百分之三十, 3.5亿元)."""
+    found = []
+    position = 0
+    while match := _SOURCE_NUMBER.search(text, position):
+        position = match.end()
         body = match.group(2)
         if not body.strip("点"):
             continue
-        values.append((chinese_number(body), not body[0].isdigit()))
-    return values
-
-
-def target_values(text: str) -> list[tuple[float, int, int]]:
-    found = []
-    for match in _TARGET_NUMBER.finditer(text):
+        unit, start, end = unit_of(text, match.start(), match.end(), source=True)
         if match.group(1):
-            value = float(match.group(1).replace(",", ""))
-            if match.group(2):
-                value *= _SCALE[match.group(2).lower()]
-        else:
-            word = match.group(3).lower()
-            value = _WORDS[word] if word in _WORDS else _MONTHS.index(word) + 1
-        found.append((value, match.start(), match.end()))
+            unit = unit_percent()
+        position = end  # 3个百分点: the 百 of the unit is no number
+        words = not body[0].isdigit()
+        found.append(Quantity(chinese_number(body), unit, start, end, text[start:end], words))
     return found
 
 
-def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1.0)
+def target_quantities(text: str) -> list[Quantity]:
+    """Each number of an English target with its unit ($5 million, 30-year-old)."""
+    found = []
+    for match in _TARGET_NUMBER.finditer(text):
+        if match.group("digits"):
+            value = float(match.group("digits").replace(",", ""))
+            scale = match.group("scale")
+        elif match.group("word"):
+            value = _WORDS[match.group("word").lower()]
+            scale = match.group("word_scale")
+        else:
+            found.append(
+                Quantity(_MONTHS.index(match.group("month").lower()) + 1, None,
+                         match.start(), match.end(), match.group(0), True)
+            )  # fmt: skip
+            continue
+        if scale:
+            value *= _SCALE[scale.lower()]
+        unit, start, end = unit_of(text, match.start(), match.end(), source=False)
+        words = not match.group("digits")
+        found.append(Quantity(value, unit, start, end, text[start:end], words))
+    return found
+
+
+def _pair_off(
+    sources: list[Quantity], targets: list[Quantity], fits: Callable[[Quantity, Quantity], bool]
+) -> tuple[list[tuple[Quantity, Quantity]], list[Quantity]]:
+    """Pair each target, in order, with the first unpaired source it fits;
+    returns the pairs and the targets left over. Paired sources are removed."""
+    pairs, left = [], []
+    for target in targets:
+        found = next((s for s in sources if fits(s, target)), None)
+        if found is None:
+            left.append(target)
+        else:
+            sources.remove(found)
+            pairs.append((found, target))
+    return pairs, left
+
+
+def _same_unit(s: Quantity, t: Quantity) -> bool:
+    both = (s.unit is None) == (t.unit is None)
+    return both and same_quantity(s.value, s.unit, t.value, t.unit) is True
+
+
+def _agrees(s: Quantity, t: Quantity) -> bool:
+    return same_quantity(s.value, s.unit, t.value, t.unit) is True
+
+
+def _contradicts(s: Quantity, t: Quantity) -> bool:
+    return same_quantity(s.value, s.unit, t.value, t.unit) is False
 
 
 @register
 class NumberMismatchCheck(Check):
     id = "number-mismatch"
-    description = "numbers, years and percentages of the source missing from the MT, or added"
+    description = (
+        "numbers, years, percentages and units of the source missing from the MT, added or changed"
+    )
     category = "Accuracy/Mistranslation"
     severity = "Major"
     needs_source = True
+    version = 2
 
     def run(
         self, segments: Sequence[QaSegment], glossary: Sequence[GlossaryEntry]
@@ -122,31 +193,29 @@ class NumberMismatchCheck(Check):
         for segment in segments:
             if not segment.source:
                 continue
-            source = source_values(segment.source)
-            target = target_values(segment.target)
-            unmatched_source = Counter(v for v, _ in source)
-            extra: list[tuple[int, int]] = []
-            for value, start, end in target:
-                hit = next((v for v in unmatched_source if _same(v, value)), None)
-                if hit is not None:
-                    unmatched_source[hit] -= 1
-                    if not unmatched_source[hit]:
-                        del unmatched_source[hit]
-                elif re.match(r"\d", segment.target[start:end]):
-                    extra.append((start, end))
-            written_in_words = {v for v, chinese in source if chinese and v <= 10}
-            missing = [v for v in unmatched_source if v not in written_in_words]
+            source = source_quantities(segment.source)
+            # Same units first, so that a unitless number cannot take the
+            # source amount a number with the right unit needed.
+            _, left = _pair_off(source, target_quantities(segment.target), _same_unit)
+            _, left = _pair_off(source, left, _agrees)
+            changed, left = _pair_off(source, left, _contradicts)
+            extra = [t for t in left if not t.words]
             # 一个人 is "a person": small Chinese numerals are often no number at all.
-            source_has = ", ".join(f"{v:g}" for v in missing)
-            for start, end in extra:
-                yield self.flag(
-                    segment,
-                    start,
-                    end,
-                    f"{segment.target[start:end]!r} is not in the source"
-                    + (f" (the source has {source_has})" if missing else ""),
-                )
-            if missing and not extra:
+            missing = [s for s in source if not (s.words and s.value <= 10)]
+            source_has = ", ".join(s.text for s in missing)
+            found: list[tuple[int, int, str]] = [
+                (t.start, t.end, f"{t.text!r} where the source has {s.text!r} "
+                 f"({s.unit.name if s.unit else '-'}, not {t.unit.name if t.unit else '-'})")
+                for s, t in changed
+            ]  # fmt: skip
+            found += [
+                (t.start, t.end, f"{t.text!r} is not in the source"
+                 + (f" (the source has {source_has})" if missing else ""))
+                for t in extra
+            ]  # fmt: skip
+            for start, end, message in sorted(found):
+                yield self.flag(segment, start, end, message)
+            if missing and not found:
                 yield self.flag(
                     segment,
                     0,

@@ -1,4 +1,12 @@
-"""How often annotators confirmed what each check flagged."""
+"""How often annotators confirmed what each check flagged.
+
+A flag is judged by each annotator who finished the translation it was
+raised on, and confirmed by that annotator when one of their target-side
+spans overlaps it. So a flag on a translation two annotators finished
+counts twice, once per judgement: counting it once as confirmed when
+either annotator marked it would make precision grow with the number of
+annotators. A flag on a translation nobody finished is not counted.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +16,15 @@ from dataclasses import dataclass
 from app.assessments import SpanData
 from app.qa.base import Flag
 
+#: Per translation id: the target-side and source-side spans of each
+#: finished assessment of it, one sequence per annotator.
+Judgements = Mapping[int, Sequence[Sequence[SpanData]]]
+
 
 @dataclass(frozen=True)
 class CheckPrecision:
     check: str
+    #: Judged flags: each flag once per annotator who finished its translation.
     flags: int
     confirmed: int
 
@@ -32,16 +45,17 @@ def confirmed(flag: Flag, spans: Sequence[SpanData]) -> bool:
 
 
 def precision_against_annotations(
-    flags: Iterable[Flag], spans: Mapping[int, Sequence[SpanData]], check_ids: Iterable[str] = ()
+    flags: Iterable[Flag], judgements: Judgements, check_ids: Iterable[str] = ()
 ) -> list[CheckPrecision]:
-    """Per check: flags raised, flags confirmed. `spans` maps a segment
-    position to the annotators' spans on it; `check_ids` lists checks to
-    report even when they raised nothing."""
+    """Per check: judged flags and confirmed ones. A flag's `position` is
+    looked up in `judgements` (app.qa.corpus keys both by translation id);
+    `check_ids` lists checks to report even when they raised nothing."""
     counts: dict[str, list[int]] = {check: [0, 0] for check in check_ids}
     for flag in flags:
         entry = counts.setdefault(flag.check, [0, 0])
-        entry[0] += 1
-        entry[1] += confirmed(flag, spans.get(flag.position, ()))
+        for spans in judgements.get(flag.position, ()):
+            entry[0] += 1
+            entry[1] += confirmed(flag, spans)
     return [CheckPrecision(check, n, c) for check, (n, c) in counts.items()]
 
 
