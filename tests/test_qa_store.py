@@ -1,4 +1,5 @@
 """Stored QA flags: refreshing them from the checks with the DB glossary,
+recomputing them when what they came from changed (and only then),
 decisions, and precision measured against those decisions."""
 
 from __future__ import annotations
@@ -6,13 +7,20 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 
 from app.errors import MtqaError
 from app.extensions import db
 from app.glossary import add_term
-from app.models import Document, QaFlag, User
-from app.qa import REGISTRY
-from app.qa.store import decide, precision_from_decisions, refresh_flags
+from app.models import Document, QaFlag, QaRun, Translation, User
+from app.qa import REGISTRY, run_checks
+from app.qa.store import (
+    decide,
+    is_stale,
+    precision_from_decisions,
+    refresh_flags,
+    refresh_if_stale,
+)
 from tests.conftest import make_user
 from tests.test_annotate import build_document, translation_at
 
@@ -174,5 +182,118 @@ def test_cli_refreshes_a_corpus(runner, doc: Document) -> None:
     assert stored and f"1 document(s): {stored} flag(s) added, 0 removed, 0 kept" in result.output
     again = runner.invoke(args=["qa-flags", "refresh", "--corpus", "news"])
     assert f"0 flag(s) added, 0 removed, {stored} kept" in again.output
+    assert not is_stale(db.session, doc)  # the command stamps what it computed
     missing = runner.invoke(args=["qa-flags", "refresh", "--corpus", "nope"])
     assert missing.exit_code == 1
+
+
+def test_the_stamp_follows_the_glossary_the_checks_and_the_translations(
+    doc: Document, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert is_stale(db.session, doc)  # never computed
+    assert refresh_if_stale(db.session, doc) is not None
+    db.session.commit()
+    run = db.session.get(QaRun, doc.id)
+    assert run is not None and run.translations == 6 and run.checks == REGISTRY.versions()
+    assert not is_stale(db.session, doc)
+    assert refresh_if_stale(db.session, doc) is None
+
+    add_term(db.session, doc.corpus, "Wang Kele", "Wang Cola")
+    db.session.commit()
+    assert is_stale(db.session, doc)
+    assert refresh_if_stale(db.session, doc).added == 3
+    db.session.commit()
+    assert not is_stale(db.session, doc)
+    # A source or note filled in later is a change of the glossary too.
+    add_term(db.session, doc.corpus, "Wang Kele", "Wang Cola", source="王可乐")
+    db.session.commit()
+    assert is_stale(db.session, doc)
+    refresh_flags(db.session, doc)
+    db.session.commit()
+
+    # A check that changed what it flags.
+    check = type(REGISTRY.get("spacing-punctuation"))
+    monkeypatch.setattr(check, "version", check.version + 1)
+    assert is_stale(db.session, doc)
+    monkeypatch.undo()
+    assert not is_stale(db.session, doc)
+
+    # Another system's MT imported into the document.
+    segment = translation_at(doc, 3, "a").segment
+    db.session.add(Translation(segment_id=segment.id, system="c", text="Wang Cola quit ."))
+    db.session.commit()
+    assert is_stale(db.session, doc)
+
+
+@pytest.fixture
+def editor(app: Flask, client: FlaskClient, auth) -> FlaskClient:
+    make_user("ann")  # before the document, so that it is assigned to her
+    auth.login("ann")
+    return client
+
+
+def _flags(client: FlaskClient, translation: Translation) -> list[dict]:
+    response = client.get(f"/annotate/api/translations/{translation.id}/flags")
+    assert response.status_code == 200
+    return response.get_json()["flags"]
+
+
+def test_a_pair_added_by_fix_everywhere_raises_flags_on_the_next_view(editor) -> None:
+    doc = build_document(
+        [
+            ("body", "When Wang Cola resigned , he left.", None),
+            ("body", "Later Wang Cola made beer.", None),
+        ]
+    )
+    first, second = translation_at(doc, 1), translation_at(doc, 2)
+    (spacing,) = _flags(editor, first)
+    assert spacing["check"] == "spacing-punctuation"
+    decided = editor.post(
+        f"/annotate/api/flags/{spacing['id']}/decision", json={"status": "dismissed"}
+    )
+    assert decided.status_code == 200
+    assert _flags(editor, second) == []
+
+    # "Fix everywhere" records the pair in the glossary (here applied to no
+    # other translation): both segments now show it, and the dismissal stands.
+    applied = editor.post(
+        f"/annotate/api/translations/{first.id}/propagation",
+        json={"wrong": "Wang Cola", "right": "Wang Kele", "translation_ids": []},
+    )
+    assert applied.get_json()["glossary"] == {"target": "Wang Kele", "wrong": "Wang Cola"}
+    assert [(f["check"], f["text"], f["status"]) for f in _flags(editor, second)] == [
+        ("glossary", "Wang Cola", "open")
+    ]
+    by_check = {f["check"]: f for f in _flags(editor, first)}
+    assert by_check["glossary"]["text"] == "Wang Cola"
+    assert (by_check["spacing-punctuation"]["id"], by_check["spacing-punctuation"]["status"]) == (
+        spacing["id"],
+        "dismissed",
+    )
+
+
+def test_a_document_without_flags_is_not_checked_on_every_view(
+    editor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.qa.store as store
+
+    calls: list[int] = []
+
+    def counting(segments, glossary, **options):
+        calls.append(len(segments))
+        return run_checks(segments, glossary, **options)
+
+    monkeypatch.setattr(store, "run_checks", counting)
+    doc = build_document([("body", "Nothing to see.", None), ("body", "All is well.", None)])
+    clean = translation_at(doc, 1)
+    assert _flags(editor, clean) == []
+    assert calls == [2]
+    for _ in range(3):
+        assert _flags(editor, clean) == []
+        assert _flags(editor, translation_at(doc, 2)) == []
+    assert calls == [2]
+    # A glossary change is the one thing that makes it look again.
+    add_term(db.session, doc.corpus, "Wang Kele", "Wang Cola")
+    db.session.commit()
+    assert _flags(editor, clean) == []
+    assert calls == [2, 2]

@@ -22,13 +22,14 @@ from app.access import can_annotate, visible_translations
 from app.annotate import bp
 from app.annotate.api import json_error, json_login_required
 from app.assessments import StaleVersionError, ValidationError
+from app.database import begin_writes, read_first_view
 from app.errors import MtqaError
 from app.extensions import db
 from app.glossary import add_term
 from app.models import Corpus, QaFlag, Translation, User
 from app.mqm import SEVERITIES, normalise_category
 from app.propagate import apply_correction, check_pair, find_candidates, variants
-from app.qa.store import decide, has_flags, refresh_flags, translation_flags
+from app.qa.store import decide, is_stale, refresh_if_stale, translation_flags
 
 #: At most this many translations per "apply to all".
 MAX_APPLY = 500
@@ -60,19 +61,26 @@ def _translation_for_user(translation_id: int) -> Translation | ResponseReturnVa
 
 
 @bp.get("/annotate/api/translations/<int:translation_id>/flags")
+@read_first_view
 @json_login_required
 def flags(translation_id: int) -> ResponseReturnValue:
-    """The QA flags of a translation. Computed for its whole document the
-    first time (the checks compare mentions across the document)."""
+    """The QA flags of a translation. Computed for its whole document (the
+    checks compare mentions across the document) the first time, and again
+    when the glossary, the checks or the document's translations changed
+    since; otherwise read as stored, without the write lock. A recompute
+    keeps every confirm and dismiss decision."""
     found = _translation_for_user(translation_id)
     if not isinstance(found, Translation):
         return found
     document = found.segment.document
-    if not has_flags(db.session, document):
+    if is_stale(db.session, document):
+        begin_writes(db.session)
         try:
-            refresh_flags(db.session, document)
+            # Checked again in the write transaction: a concurrent request
+            # may have computed them since the read.
+            refresh_if_stale(db.session, document)
             db.session.commit()
-        except IntegrityError:
+        except (IntegrityError, StaleDataError):
             db.session.rollback()  # a concurrent request computed them first
     mt = found.text
     return jsonify(flags=[flag_json(f, mt) for f in translation_flags(db.session, found.id)])

@@ -20,7 +20,7 @@ from app.models.corpus import (
     Translation,
 )
 from app.models.glossary import GlossaryTerm
-from app.models.qa_flag import FLAG_STATUSES, QaFlag
+from app.models.qa_flag import FLAG_STATUSES, QaFlag, QaRun
 from app.models.stats import CorpusStatsTotal, SegmentStats
 from app.models.token import ApiToken
 from app.models.user import ROLES, User
@@ -47,6 +47,7 @@ __all__ = [
     "ErrorSpan",
     "GlossaryTerm",
     "QaFlag",
+    "QaRun",
     "Revision",
     "Segment",
     "SegmentStats",

@@ -47,3 +47,27 @@ class QaFlag(Base):
         return (
             f"<QaFlag {self.check} t{self.translation_id}[{self.start}:{self.end}] {self.status}>"
         )
+
+
+class QaRun(Base):
+    """When a document's flags were last computed, and from what: the check
+    versions, a digest of the corpus glossary, and the number of
+    translations the document had. While these still hold the stored flags
+    are current, even when the checks raised none; when one changes (a
+    glossary pair added by "fix everywhere", a new check version, another
+    system's MT imported) the flags are computed again."""
+
+    __tablename__ = "qa_run"
+
+    document_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("document.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: `REGISTRY.versions()`: "glossary:1 name-variants:1 …".
+    checks: Mapped[str] = mapped_column(sa.Text)
+    #: SHA-256 of the glossary entries the checks were given.
+    glossary: Mapped[str] = mapped_column(sa.String(64))
+    translations: Mapped[int]
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<QaRun d{self.document_id} {self.computed_at:%Y-%m-%d %H:%M}>"

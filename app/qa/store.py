@@ -6,11 +6,21 @@ stored flags. A decided flag is the annotators' word on a check and is never
 touched by a refresh, even if the check no longer raises it; open flags
 follow the checks. Precision here is measured against those decisions,
 unlike app.qa.precision, which measures against annotated spans.
+
+Each refresh stamps the document (QaRun) with what the flags were computed
+from: the check versions, a digest of the glossary and the number of
+translations. `refresh_if_stale` recomputes only when that stamp no longer
+matches, so a glossary pair added by "fix everywhere" raises its flags on
+the next view, and a document that raises no flag is not checked again on
+every view.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -18,9 +28,18 @@ from sqlalchemy.orm import Session
 
 from app.errors import MtqaError
 from app.glossary import corpus_glossary
-from app.models import ANNOTATABLE_KINDS, Corpus, Document, QaFlag, Segment, Translation, User
+from app.models import (
+    ANNOTATABLE_KINDS,
+    Corpus,
+    Document,
+    QaFlag,
+    QaRun,
+    Segment,
+    Translation,
+    User,
+)
 from app.models.base import utcnow
-from app.qa.base import REGISTRY, Flag, QaSegment, run_checks
+from app.qa.base import REGISTRY, Flag, GlossaryEntry, QaSegment, run_checks
 
 DECISIONS = ("confirmed", "dismissed")
 
@@ -34,11 +53,70 @@ class RefreshResult:
     kept: int
 
 
+@dataclass(frozen=True)
+class Stamp:
+    """What a document's flags are computed from (the columns of QaRun)."""
+
+    checks: str
+    glossary: str
+    translations: int
+
+
 def _key(flag: QaFlag) -> FlagKey:
     return (flag.translation_id, flag.check, flag.side, flag.start, flag.end)
 
 
-def document_flags(session: Session, document: Document) -> dict[FlagKey, tuple[Flag, bool]]:
+def glossary_digest(glossary: Sequence[GlossaryEntry]) -> str:
+    """SHA-256 of the entries as the checks see them: any pair, source or
+    note added, changed or removed changes it."""
+    entries = [[e.source_term, e.target_term, list(e.wrong_variants), e.note] for e in glossary]
+    text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _translation_count(session: Session, document: Document) -> int:
+    return (
+        session.scalar(
+            sa.select(sa.func.count(Translation.id))
+            .join(Segment, Segment.id == Translation.segment_id)
+            .where(Segment.document_id == document.id)
+        )
+        or 0
+    )
+
+
+def current_stamp(
+    session: Session, document: Document, glossary: Sequence[GlossaryEntry] | None = None
+) -> Stamp:
+    if glossary is None:
+        glossary = corpus_glossary(session, document.corpus)
+    return Stamp(
+        REGISTRY.versions(), glossary_digest(glossary), _translation_count(session, document)
+    )
+
+
+def stored_run(session: Session, document: Document) -> QaRun | None:
+    """The document's stamp as the database holds it now (not a copy an
+    earlier transaction of this session loaded)."""
+    return session.scalar(
+        sa.select(QaRun)
+        .where(QaRun.document_id == document.id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def is_stale(session: Session, document: Document) -> bool:
+    """Whether the stored flags were computed from anything other than the
+    checks, glossary and translations there are now (or never computed)."""
+    run = stored_run(session, document)
+    if run is None:
+        return True
+    return Stamp(run.checks, run.glossary, run.translations) != current_stamp(session, document)
+
+
+def document_flags(
+    session: Session, document: Document, glossary: Sequence[GlossaryEntry] | None = None
+) -> dict[FlagKey, tuple[Flag, bool]]:
     """What the checks raise now on a document, per MT system (the name and
     pronoun checks compare mentions within one system's output), keyed like
     the stored flags, with whether the segment is offered for annotation."""
@@ -52,7 +130,8 @@ def document_flags(session: Session, document: Document) -> dict[FlagKey, tuple[
     for segment, translation in rows:
         by_system[translation.system].append((segment, translation))
     corpus = document.corpus
-    glossary = corpus_glossary(session, corpus)
+    if glossary is None:
+        glossary = corpus_glossary(session, corpus)
     raised: dict[FlagKey, tuple[Flag, bool]] = {}
     for pairs in by_system.values():
         at = {segment.position: (segment, translation) for segment, translation in pairs}
@@ -68,10 +147,14 @@ def document_flags(session: Session, document: Document) -> dict[FlagKey, tuple[
 def refresh_flags(session: Session, document: Document) -> RefreshResult:
     """Bring the stored flags of a document in line with the checks: insert
     new ones (on annotatable segments only: nobody could decide the others),
-    delete open ones no longer raised, keep decided ones as they are.
-    The caller commits."""
+    delete open ones no longer raised, keep decided ones as they are; then
+    stamp the document with what they were computed from. The caller
+    commits."""
+    glossary = corpus_glossary(session, document.corpus)
     raised = {
-        k: f for k, (f, annotatable) in document_flags(session, document).items() if annotatable
+        k: f
+        for k, (f, annotatable) in document_flags(session, document, glossary).items()
+        if annotatable
     }
     stored = session.scalars(
         sa.select(QaFlag)
@@ -108,21 +191,26 @@ def refresh_flags(session: Session, document: Document) -> RefreshResult:
             )
         )
         added += 1
+    _stamp(session, document, current_stamp(session, document, glossary))
     session.flush()
     return RefreshResult(added, removed, len(existing) - removed)
 
 
-def has_flags(session: Session, document: Document) -> bool:
-    return (
-        session.scalar(
-            sa.select(QaFlag.id)
-            .join(Translation, Translation.id == QaFlag.translation_id)
-            .join(Segment, Segment.id == Translation.segment_id)
-            .where(Segment.document_id == document.id)
-            .limit(1)
-        )
-        is not None
-    )
+def _stamp(session: Session, document: Document, stamp: Stamp) -> None:
+    run = stored_run(session, document)
+    if run is None:
+        run = QaRun(document_id=document.id)
+        session.add(run)
+    run.checks, run.glossary, run.translations = stamp.checks, stamp.glossary, stamp.translations
+    run.computed_at = utcnow()
+
+
+def refresh_if_stale(session: Session, document: Document) -> RefreshResult | None:
+    """`refresh_flags` when the document's stamp no longer matches (None:
+    the stored flags are current). The caller commits."""
+    if not is_stale(session, document):
+        return None
+    return refresh_flags(session, document)
 
 
 def translation_flags(session: Session, translation_id: int) -> list[QaFlag]:
