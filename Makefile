@@ -15,8 +15,6 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 FLASK_DEBUG ?= 0
 INSTANCE := $(or $(MTQA_INSTANCE),instance)
-# Command-line work (migrate, seed) signs no cookies; see _refuse_insecure_secret.
-export MTQA_CLI := 1
 
 .PHONY: run test test-pg setup seed lint bench clean
 
@@ -43,6 +41,8 @@ $(INSTANCE)/secret_key:
 	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@.tmp
 	@mv $@.tmp $@
 
+# Command-line work (migrate, seed) signs nothing and needs no SECRET_KEY;
+# `mtqa run` and WSGI servers refuse to start without one (app/__init__.py).
 seed: setup
 	$(BIN)/mtqa db upgrade
 	PORT=$(PORT) HOST=$(HOST) $(BIN)/python -m app.seed
@@ -50,20 +50,20 @@ seed: setup
 run: seed $(INSTANCE)/secret_key
 	@echo "Serving mtqa on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
 	SECRET_KEY="$${SECRET_KEY:-$$(cat $(INSTANCE)/secret_key)}" FLASK_DEBUG=$(FLASK_DEBUG) \
-		MTQA_CLI= $(BIN)/mtqa run --host $(HOST) --port $(PORT)
+		$(BIN)/mtqa run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
-	MTQA_CLI= $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-pg: $(VENV)/.installed-test
-	MTQA_CLI= $(BIN)/python -m pytest --pg $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --pg $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check app tests benchmarks config.py
 	$(BIN)/ruff format --check app tests benchmarks config.py
 
 bench: $(VENV)/.installed-test
-	MTQA_CLI= $(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks
 
 # The instance folder holds the database, the demo password and the secret
 # key: `clean` leaves it alone; delete it by hand to start from nothing.

@@ -16,6 +16,9 @@ INSTANCE_DIR = Path(os.environ.get("MTQA_INSTANCE", BASE_DIR / "instance"))
 #: Keys that must never run a non-debug server: the empty key and the ones
 #: that appear in this repository's docs and tests.
 INSECURE_SECRET_KEYS = frozenset({"", "dev", "change-me", "test"})
+#: Shorter keys (whitespace aside) are refused outside debug and tests:
+#: `secrets.token_hex(32)` gives 64 characters.
+MIN_SECRET_KEY_LENGTH = 16
 
 
 def _database_url() -> str:
@@ -47,6 +50,12 @@ class Config:
     #: processes must share them through MTQA_RATELIMIT_STORAGE_URI, e.g.
     #: redis://localhost:6379 (see the Flask-Limiter storage docs).
     LOGIN_RATE_LIMIT: str = os.environ.get("MTQA_LOGIN_RATE_LIMIT", "5 per 5 minutes")
+    #: Failed logins allowed per client address over all usernames: one
+    #: address trying a few passwords on many accounts. Higher than the
+    #: per-username limit, so a lab behind one NAT address can still mistype.
+    LOGIN_ADDRESS_RATE_LIMIT: str = os.environ.get(
+        "MTQA_LOGIN_ADDRESS_RATE_LIMIT", "30 per 5 minutes"
+    )
     RATELIMIT_ENABLED: bool = True
     RATELIMIT_STORAGE_URI: str = os.environ.get("MTQA_RATELIMIT_STORAGE_URI", "memory://")
     #: Static files are cached for a year: their URLs carry a content

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -35,14 +34,24 @@ def main() -> None:
     Offline commands (import, score, export, users) sign nothing, so they may
     run without a SECRET_KEY; `mtqa run` serves logins and must not.
     """
-    if "run" not in sys.argv[1:2]:
-        os.environ.setdefault("MTQA_CLI", "1")
     from app import create_app
 
     group = FlaskGroup(
-        create_app=lambda: create_app(), help="mtqa: translation-quality annotation."
+        create_app=lambda: create_app(command_line=not _serving()),
+        help="mtqa: translation-quality annotation.",
     )
     group(prog_name="mtqa")
+
+
+def _serving() -> bool:
+    """Whether the app is being built for `mtqa run`. Flask's run command
+    builds it from inside its own callback; other commands are looked up in
+    the app, so it is built while the command line is resolved (or, for
+    `shell` and `routes`, inside their callbacks). Outside any command: yes."""
+    from flask.cli import run_command
+
+    ctx = click.get_current_context(silent=True)
+    return ctx is None or ctx.command is run_command
 
 
 def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -2,9 +2,11 @@
 
 The Content-Security-Policy allows no inline script or style: the pages load
 their code from /static only, so an annotator's text that slipped through
-escaping still could not run. The login limit counts only failed attempts,
-per username and client address, so one annotator mistyping a password
-does not lock out the rest of a lab behind the same NAT.
+escaping still could not run. The login limits count only failed attempts:
+a tight one per username and client address, so one annotator mistyping a
+password does not lock out the rest of a lab behind the same NAT, and a
+looser one per address over all usernames, so that address cannot try a
+few passwords on every account (password spraying) either.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ LOGIN_LIMIT_MESSAGE: Final = (
     "Too many failed logins for this username from your address. "
     "Wait a few minutes, then try again."
 )
+LOGIN_ADDRESS_LIMIT_MESSAGE: Final = (
+    "Too many failed logins from your address. Wait a few minutes, then try again."
+)
 
 
 def login_attempt_key() -> str:
@@ -38,6 +43,12 @@ def login_attempt_key() -> str:
     return f"{username}|{request.remote_addr or ''}"
 
 
+def login_address_key() -> str:
+    """The client address alone, whatever the username (no "|": never equal
+    to a login_attempt_key)."""
+    return f"address {request.remote_addr or ''}"
+
+
 #: Storage and on/off come from the app config (RATELIMIT_STORAGE_URI,
 #: RATELIMIT_ENABLED), read when the app is built.
 limiter = Limiter(key_func=login_attempt_key)
@@ -45,6 +56,10 @@ limiter = Limiter(key_func=login_attempt_key)
 
 def login_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def login_address_limit() -> str:
+    return str(current_app.config["LOGIN_ADDRESS_RATE_LIMIT"])
 
 
 def login_failed(response: Response) -> bool:

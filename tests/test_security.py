@@ -3,6 +3,10 @@ through the real app: real requests, real SQLite, the real `mtqa` commands."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +21,8 @@ from app.audit import record
 from app.errors import MtqaError
 from app.extensions import db
 from app.models import AuditEvent, Corpus, User
-from config import TestConfig
-from tests.conftest import PASSWORD, AuthActions, make_user
+from config import Config, TestConfig
+from tests.conftest import PASSWORD, REPO, AuthActions, make_user
 from tests.test_annotate import build_document, translation_at
 
 EXPECTED_HEADERS = {
@@ -89,16 +93,15 @@ def test_headers_on_json_success(client: FlaskClient, annotator: User, auth: Aut
 # ---- login throttling ------------------------------------------------------
 
 
-@pytest.fixture
-def throttled_app() -> Iterator[Flask]:
-    class Throttled(TestConfig):
-        RATELIMIT_ENABLED = True
-        LOGIN_RATE_LIMIT = "3 per 2 seconds"
-
-    app = create_app(Throttled)
+def throttled(**limits: str) -> Iterator[Flask]:
+    """An app with login throttling on, the given limits, and users ann,
+    u0 … u5."""
+    config = type("Throttled", (TestConfig,), {"RATELIMIT_ENABLED": True, **limits})
+    app = create_app(config)
     with app.app_context():
         db.create_all()
-        make_user("ann")
+        for name in ("ann", *(f"u{n}" for n in range(6))):
+            make_user(name)
     # No app context held across requests: Flask-Login caches the user on
     # `g`, which would otherwise carry one client's login into the next.
     yield app
@@ -106,6 +109,18 @@ def throttled_app() -> Iterator[Flask]:
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+@pytest.fixture
+def throttled_app() -> Iterator[Flask]:
+    yield from throttled(LOGIN_RATE_LIMIT="3 per 2 seconds")
+
+
+@pytest.fixture
+def address_throttled_app() -> Iterator[Flask]:
+    """Two failures per username and address, four per address: long
+    windows, so slow password checks cannot let a window pass mid-test."""
+    yield from throttled(LOGIN_RATE_LIMIT="2 per minute", LOGIN_ADDRESS_RATE_LIMIT="4 per minute")
 
 
 def logins_recorded(app: Flask) -> int:
@@ -147,6 +162,34 @@ def test_successful_logins_do_not_count(throttled_app: Flask) -> None:
     for _ in range(5):
         assert login(throttled_app.test_client(), "ann", PASSWORD).status_code == 302
     assert logins_recorded(throttled_app) == 5
+
+
+def test_failed_logins_over_many_usernames_are_throttled_per_address(
+    address_throttled_app: Flask,
+) -> None:
+    """Password spraying: one wrong password for each of many accounts stays
+    under the per-username limit, but not under the per-address one."""
+    client = address_throttled_app.test_client()
+    assert [login(client, f"u{n}", "wrong").status_code for n in range(4)] == [401] * 4
+    sprayed = login(client, "u4", "wrong")
+    assert sprayed.status_code == 429
+    assert "Too many failed logins from your address" in sprayed.get_data(as_text=True)
+    assert_security_headers(sprayed)
+    # The address waits whatever the name and password; another address does not.
+    assert login(client, "ann", PASSWORD).status_code == 429
+    other = address_throttled_app.test_client()
+    assert login(other, "ann", PASSWORD, addr="10.0.0.2").status_code == 302
+    with address_throttled_app.app_context():
+        assert len(events("login-failed")) == 4
+    assert logins_recorded(address_throttled_app) == 1
+
+
+def test_successful_logins_do_not_count_per_address(address_throttled_app: Flask) -> None:
+    for n in range(6):
+        assert login(address_throttled_app.test_client(), f"u{n}", PASSWORD).status_code == 302
+    # The failures after them still get the whole allowance.
+    client = address_throttled_app.test_client()
+    assert [login(client, f"u{n}", "wrong").status_code for n in range(5)] == [401] * 4 + [429]
 
 
 def test_throttling_is_off_in_the_test_config(client: FlaskClient, annotator: User) -> None:
@@ -254,24 +297,134 @@ def test_unknown_audit_event_is_refused(app: Flask) -> None:
         record(db.session, "logged-in")
 
 
-@pytest.mark.parametrize("secret", ["", "dev", "change-me"])
-def test_mtqa_run_refuses_to_serve_with_a_default_secret_key(tmp_path: Path, secret: str) -> None:
-    """`mtqa run` outside debug mode stops before serving; offline commands
-    of the same script still work without a key."""
-    import os
-    import subprocess
-    import sys
+# ---- secret key ------------------------------------------------------------
 
-    env = {k: v for k, v in os.environ.items() if k not in ("MTQA_CLI", "FLASK_DEBUG")}
-    env.update(SECRET_KEY=secret, MTQA_INSTANCE=str(tmp_path))
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    script = [sys.executable, "-c", "from app.cli import main; main()"]
-    served = subprocess.run(
-        [*script, "run", "--port", "1"], env=env, capture_output=True, text=True, timeout=60
+#: Keys no server may run on: empty, well-known, too short, only whitespace.
+WEAK_KEYS = ["", "dev", "change-me", "fifteen-chars-k", " " * 40, "\t\n" * 10, "  short-key  "]
+STRONG_KEY = "sixteen-chars-ok"
+
+
+def env_without_key(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a process started from a shell with no SECRET_KEY,
+    on a database of its own."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SECRET_KEY", "MTQA_CLI", "FLASK_DEBUG", "MTQA_TEST_DATABASE_URL")
+    }
+    env |= {"MTQA_INSTANCE": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    return env | extra
+
+
+def config_with_key(key: str, tmp_path: Path) -> type[Config]:
+    return type(
+        "Deployed",
+        (Config,),
+        {"SECRET_KEY": key, "SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_PATH": str(tmp_path)},
     )
+
+
+@pytest.mark.parametrize("key", WEAK_KEYS, ids=repr)
+def test_create_app_refuses_a_weak_key_whatever_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, key: str
+) -> None:
+    """What a WSGI server calls: no environment variable (MTQA_CLI was one)
+    lets it run on a throwaway key."""
+    monkeypatch.setenv("MTQA_CLI", "1")
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY is empty, a well-known default or too"):
+        create_app(config_with_key(key, tmp_path))
+
+
+def test_create_app_keeps_a_strong_key_and_gives_command_line_apps_their_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    apps = [
+        create_app(config_with_key(STRONG_KEY, tmp_path)),
+        create_app(config_with_key("", tmp_path), command_line=True),
+        create_app(config_with_key("dev", tmp_path), command_line=True),
+    ]
+    keys = [app.config["SECRET_KEY"] for app in apps]
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+    assert keys[0] == STRONG_KEY
+    assert all(len(key) == 64 for key in keys[1:]) and keys[1] != keys[2]
+
+
+def held_port() -> socket.socket:
+    """A listening socket: a server that got past the key check fails to
+    bind its port at once instead of serving."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    return sock
+
+
+MTQA = [sys.executable, "-c", "from app.cli import main; main()"]
+
+
+@pytest.mark.parametrize(
+    ("key", "options"),
+    [("", []), ("dev", ["--no-debug"]), ("fifteen-chars-k", []), (" " * 40, [])],
+    ids=["empty", "default-after-an-option", "short", "whitespace"],
+)
+def test_mtqa_run_refuses_to_serve_with_a_weak_secret_key(
+    tmp_path: Path, key: str, options: list[str]
+) -> None:
+    """`mtqa run` outside debug mode stops before serving, with the variable
+    that used to mark command-line work set, and with an option before
+    `run` (the script once looked only at its first argument)."""
+    env = env_without_key(tmp_path, SECRET_KEY=key, MTQA_CLI="1")
+    with held_port() as sock:
+        port = str(sock.getsockname()[1])
+        served = subprocess.run(
+            [*MTQA, *options, "run", "--port", port],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert served.returncode != 0
-    assert "SECRET_KEY is empty or a well-known default" in served.stderr
-    offline = subprocess.run(
-        [*script, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=60
+    assert "SECRET_KEY is empty, a well-known default or too short" in served.stderr
+
+
+def test_gunicorn_refuses_to_start_with_the_command_line_variable_set(tmp_path: Path) -> None:
+    """The Makefile once exported MTQA_CLI=1 to everything it started."""
+    env = env_without_key(tmp_path, MTQA_CLI="1", PYTHONPATH=str(REPO))
+    with held_port() as sock:
+        port = sock.getsockname()[1]
+    # A worker that fails to boot stops the whole server (exit status 3).
+    started = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--no-control-socket",
+            "app:create_app()",
+        ],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
-    assert offline.returncode == 0, offline.stderr
+    assert started.returncode != 0
+    assert "SECRET_KEY is empty, a well-known default or too short" in started.stderr
+
+
+def test_offline_commands_need_no_secret_key(tmp_path: Path) -> None:
+    env = env_without_key(tmp_path)
+    text = tmp_path / "news.txt"
+    text.write_text("Wang Cola resigned.\nHe went home.\n", encoding="utf-8")
+    for command in (["db", "upgrade"], ["import", str(text)], ["score", "--corpus", "news"]):
+        result = subprocess.run(
+            [*MTQA, *command], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, (command, result.stderr)
+    assert "Segments finished: 0 / 2" in result.stdout

@@ -18,7 +18,15 @@ from app.auth.forms import LoginForm
 from app.database import read_only
 from app.extensions import db
 from app.models import User
-from app.security import LOGIN_LIMIT_MESSAGE, limiter, login_failed, login_limit
+from app.security import (
+    LOGIN_ADDRESS_LIMIT_MESSAGE,
+    LOGIN_LIMIT_MESSAGE,
+    limiter,
+    login_address_key,
+    login_address_limit,
+    login_failed,
+    login_limit,
+)
 
 
 @cache
@@ -43,6 +51,13 @@ def safe_next(target: str | None) -> str | None:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     login_limit, methods=["POST"], deduct_when=login_failed, error_message=LOGIN_LIMIT_MESSAGE
+)
+@limiter.limit(
+    login_address_limit,
+    key_func=login_address_key,
+    methods=["POST"],
+    deduct_when=login_failed,
+    error_message=LOGIN_ADDRESS_LIMIT_MESSAGE,
 )
 def login() -> ResponseReturnValue:
     next_url = safe_next(request.args.get("next"))
