@@ -12,6 +12,10 @@
  * wins). A save that was sent without an answer may or may not be stored,
  * so it stays first in line and is resent with its key; the newer save is
  * sent after it, on top of the version it produced.
+ *
+ * When the browser refuses to store (quota exceeded, storage turned off) a
+ * queue lives in this page's memory instead: it is sent the same way, but
+ * it is lost with the page, and the status line says so.
  */
 (function () {
   "use strict";
@@ -24,6 +28,10 @@
 
   const timers = {};
   const sending = {};
+  /** Queues the browser refused to store, as JSON, by translation id. */
+  const unstored = {};
+  /** Set once the browser has refused a write. */
+  let storageRefused = false;
 
   function newKey() {
     if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
@@ -34,6 +42,7 @@
   }
 
   function read(id) {
+    if (Object.prototype.hasOwnProperty.call(unstored, id)) return JSON.parse(unstored[id]);
     try {
       const raw = window.localStorage.getItem(PREFIX + id);
       return raw ? JSON.parse(raw) : null;
@@ -42,30 +51,56 @@
     }
   }
 
-  /** Returns false when the browser refused to store (quota, disabled). */
+  /** Returns false when the browser refused to store (quota, disabled):
+   * the entry is then kept in memory, and an older stored state of it is
+   * removed so that it is never sent after the newer one. */
   function write(id, entry) {
+    const full = entry && entry.queue.length;
     try {
-      if (entry && entry.queue.length) window.localStorage.setItem(PREFIX + id, JSON.stringify(entry));
+      if (full) window.localStorage.setItem(PREFIX + id, JSON.stringify(entry));
       else window.localStorage.removeItem(PREFIX + id);
+      delete unstored[id];
+      return true;
     } catch (err) {
+      storageRefused = true;
+      if (full) unstored[id] = JSON.stringify(entry);
+      else delete unstored[id];
+      try {
+        window.localStorage.removeItem(PREFIX + id);
+      } catch (ignored) { /* storage off altogether */ }
       return false;
     } finally {
       changed();
     }
-    return true;
+  }
+
+  /** True when translation `id`'s queue is only in this page's memory. */
+  function unkept(id) {
+    return Object.prototype.hasOwnProperty.call(unstored, String(id));
   }
 
   function ids() {
-    const found = [];
+    const found = Object.keys(unstored);
     try {
       for (let i = 0; i < window.localStorage.length; i += 1) {
         const key = window.localStorage.key(i);
-        if (key && key.indexOf(PREFIX) === 0) found.push(key.slice(PREFIX.length));
+        if (key && key.indexOf(PREFIX) === 0 && !unkept(key.slice(PREFIX.length))) {
+          found.push(key.slice(PREFIX.length));
+        }
       }
-    } catch (err) {
-      return [];
-    }
+    } catch (err) { /* storage off: only what is in memory */ }
     return found;
+  }
+
+  /** Whether this browser stores at all, tried once when the page opens so
+   * that the annotator knows before the first save. */
+  function probe() {
+    try {
+      window.localStorage.setItem("mtqa-storage-probe", "1");
+      window.localStorage.removeItem("mtqa-storage-probe");
+    } catch (err) {
+      storageRefused = true;
+    }
   }
 
   /** Segments (translations) whose edits are still to be sent; not the ones
@@ -109,6 +144,10 @@
       if (refused) {
         parts.push(refused + (refused === 1 ? " segment's edits" : " segments' edits") +
           " not saved: open the segment to merge them");
+      }
+      if (storageRefused) {
+        parts.push("This browser cannot keep unsent edits (storage full or turned off): " +
+          "they are lost if this page is closed before they reach the server");
       }
       line.textContent = parts.join(" · ");
       line.hidden = parts.length === 0;
@@ -257,9 +296,10 @@
 
   window.MtqaOutbox = {
     put: put, get: get, drop: drop, send: send, flushAll: flushAll,
-    waiting: waiting, retrying: retrying, newKey: newKey,
+    waiting: waiting, retrying: retrying, newKey: newKey, unkept: unkept,
   };
 
+  probe();
   changed();
   // Whatever an earlier page left behind, for this segment or any other.
   if (document.readyState === "loading") {

@@ -80,7 +80,7 @@
       box.send(tid, { force: !auto }).finally(function () { state.saving = false; });
     }
     if (!stored) {
-      E.say("This browser cannot keep unsent edits (storage full or off); saving directly.",
+      E.say("Saving directly: this browser cannot keep unsent edits (storage full or turned off).",
         "pending");
     }
     return done;
@@ -153,10 +153,13 @@
       return;
     }
     lastFailure = r.status;
-    if (r.status === 0 || r.status >= 500) {
+    const retry = " (next try in " + Math.round(r.retryIn / 1000) + " s).";
+    if ((r.status === 0 || r.status >= 500) && outbox().unkept(tid)) {
+      E.say("Could not reach the server, and this browser cannot keep unsent edits (storage " +
+        "full or turned off): stay on this page until they are sent" + retry, "error");
+    } else if (r.status === 0 || r.status >= 500) {
       E.say(restoredNote + "Could not reach the server. Your edits are kept in this browser " +
-        "and will be sent when it is back (next try in " + Math.round(r.retryIn / 1000) + " s).",
-        "error");
+        "and will be sent when it is back" + retry, "error");
     } else if (r.status === 409 && r.body && r.body.current) {
       showConflict(r.body);
     } else if (r.status === 401) {
@@ -255,9 +258,10 @@
 
   // ---- actions and navigation ---------------------------------------------------
   /** A save that failed only because the server is unreachable is safe in
-   * the outbox: the annotator may move on, the next page keeps sending it. */
+   * the outbox: the annotator may move on, the next page keeps sending it.
+   * Not when the browser refused to store it: it lives in this page only. */
   function keptForLater() {
-    return lastFailure === 0 || lastFailure >= 500;
+    return (lastFailure === 0 || lastFailure >= 500) && !outbox().unkept(tid);
   }
 
   async function finish(status) {
@@ -293,8 +297,14 @@
 
   window.addEventListener("beforeunload", function (event) {
     // Queued edits survive the page; only ask when the browser cannot keep them.
-    if (!unqueued()) return;
-    if (!outbox() || !queue(keptStatus())) event.preventDefault();
+    const box = outbox();
+    if (!box) {
+      if (unqueued()) event.preventDefault();
+      return;
+    }
+    if (unqueued()) queue(keptStatus());
+    const entry = box.get(tid);
+    if (entry && entry.queue.length && box.unkept(tid)) event.preventDefault();
   });
 
   function typing(target) {

@@ -1,0 +1,101 @@
+"""Saving at the edges: a browser that refuses to store the outbox (quota
+exceeded, storage turned off) still saves, directly, and says that unsent
+edits cannot be kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
+
+from app.assignment import create_campaign
+from app.extensions import db
+from app.models import Assessment, Corpus, Document, Segment, Translation, User
+from tests.browser.conftest import LiveServer
+from tests.browser.helpers import log_in
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "save-limits-pw"
+TEXTS = ["First segment.", "Second segment.", "Third segment.", "Fourth segment."]
+SAVE_URL = "**/annotate/api/assessments/**"
+#: Every write to localStorage or sessionStorage fails, as when it is full.
+REFUSE_STORAGE = """
+Storage.prototype.setItem = function () {
+  throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+};
+"""
+
+
+@pytest.fixture(scope="module")
+def doc_url(live_server: LiveServer) -> str:
+    with live_server.app.app_context():
+        corpus = Corpus(name="save-limits", source_lang="zh", target_lang="en")
+        document = Document(corpus=corpus, name="save-limits-doc")
+        for position, mt in enumerate(TEXTS, start=1):
+            segment = Segment(position=position, kind="body", source="源文")
+            segment.translations.append(Translation(system="mt", text=mt))
+            document.segments.add(segment)
+        user = User(username="limits")
+        user.set_password(PASSWORD)
+        db.session.add_all([document, user])
+        db.session.flush()
+        create_campaign(db.session, name="save-limits", corpus=corpus, annotators=[user])
+        db.session.commit()
+        return f"{live_server.url}/annotate/{document.id}"
+
+
+@pytest.fixture
+def page(live_server: LiveServer, browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    log_in(page, live_server.url, "limits", PASSWORD)
+    yield page
+    context.close()
+    assert errors == []
+
+
+def _stored(live_server: LiveServer, position: int) -> Assessment | None:
+    with live_server.app.app_context():
+        assessment = db.session.scalar(
+            sa.select(Assessment)
+            .join(Translation)
+            .join(Segment)
+            .join(Document)
+            .where(Document.name == "save-limits-doc", Segment.position == position)
+        )
+        if assessment is not None:
+            db.session.expunge(assessment)
+        return assessment
+
+
+def test_done_saves_directly_when_the_browser_refuses_to_store(
+    live_server: LiveServer, doc_url: str, page: Page
+) -> None:
+    page.add_init_script(REFUSE_STORAGE)
+    page.goto(f"{doc_url}/1")
+    outbox_line = page.locator("#outbox-status")
+    expect(outbox_line).to_contain_text("This browser cannot keep unsent edits")
+    page.locator("#post-edit").fill("Saved without any storage.")
+    page.keyboard.press("Control+Enter")
+    expect(page).to_have_url(f"{doc_url}/2")
+    stored = _stored(live_server, 1)
+    assert stored is not None
+    assert (stored.post_edit, stored.status) == ("Saved without any storage.", "done")
+
+    # Server unreachable too: Done keeps the annotator on the page (the
+    # edits exist only here) and the save goes through once it is back.
+    page.route(SAVE_URL, lambda route: route.abort("connectionrefused"))
+    page.locator("#post-edit").fill("Kept in the page only.")
+    page.locator("#done-btn").click()
+    status = page.locator("#save-status")
+    expect(status).to_contain_text("stay on this page until they are sent")
+    expect(page).to_have_url(f"{doc_url}/2")
+    page.unroute(SAVE_URL)
+    expect(status).to_contain_text("Saved version", timeout=10_000)
+    stored = _stored(live_server, 2)
+    assert stored is not None and stored.post_edit == "Kept in the page only."
