@@ -1,9 +1,11 @@
 """Saving at the edges: a browser that refuses to store the outbox (quota
 exceeded, storage turned off) still saves, directly, and says that unsent
-edits cannot be kept."""
+edits cannot be kept; typing without a pause still autosaves, at least every
+10 s (on Playwright's fake clock, so the test does not wait for it)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -99,3 +101,38 @@ def test_done_saves_directly_when_the_browser_refuses_to_store(
     expect(status).to_contain_text("Saved version", timeout=10_000)
     stored = _stored(live_server, 2)
     assert stored is not None and stored.post_edit == "Kept in the page only."
+
+
+def test_typing_without_a_pause_still_autosaves(
+    live_server: LiveServer, doc_url: str, page: Page
+) -> None:
+    sent: list[str] = []
+
+    def seen(request) -> None:
+        if request.method == "POST" and "/api/assessments/" in request.url:
+            sent.append(json.loads(request.post_data or "{}")["post_edit"])
+
+    page.on("request", seen)
+    page.clock.install()
+    page.goto(f"{doc_url}/3")
+    page.clock.pause_at(page.evaluate("Date.now()") + 1000)
+    page.locator("#post-edit").focus()
+    page.keyboard.press("End")
+    # A key every 2 s: never the 3 s of quiet the debounced autosave waits for.
+    for n in range(5):
+        page.keyboard.type(f" {n}")
+        page.clock.run_for(2000)
+    status = page.locator("#save-status")
+    expect(status).to_contain_text("Saved version")
+    assert sent == ["Third segment. 0 1 2 3 4"]
+    version = int(status.inner_text().split("Saved version ")[1].split()[0])
+
+    # Quiet again: the usual autosave 3 s after the last change.
+    page.keyboard.type(" 5")
+    page.clock.run_for(2500)
+    assert sent == ["Third segment. 0 1 2 3 4"]
+    page.clock.run_for(600)
+    expect(status).to_contain_text(f"Saved version {version + 1}")
+    assert sent[-1] == "Third segment. 0 1 2 3 4 5"
+    stored = _stored(live_server, 3)
+    assert stored is not None and stored.post_edit == "Third segment. 0 1 2 3 4 5"

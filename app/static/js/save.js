@@ -14,7 +14,12 @@
   const tid = String(data.translationId);
   /** Quiet time after the last change before a draft is saved. */
   const AUTOSAVE_MS = 3000;
+  /** Longest a change waits for its autosave while more changes keep coming
+   * (typing without a pause would otherwise postpone it for ever). */
+  const AUTOSAVE_MAX_MS = 10000;
   let autosaveTimer = null;
+  /** performance.now() of the first change not queued yet, or null. */
+  let firstUnqueued = null;
   /** state.edits when the last save was queued: changes after it are unsaved. */
   let queuedEdits = state.edits;
   /** After a conflict only an explicit save writes again. */
@@ -57,6 +62,7 @@
       keystrokes: keystrokes,
     });
     queuedEdits = state.edits;
+    firstUnqueued = null;
     return queued.ok;
   }
 
@@ -91,8 +97,11 @@
   }
 
   function scheduleAutosave() {
+    const now = performance.now();
+    if (firstUnqueued === null) firstUnqueued = now;
+    const left = Math.max(0, firstUnqueued + AUTOSAVE_MAX_MS - now);
     clearTimeout(autosaveTimer);
-    autosaveTimer = setTimeout(autosave, AUTOSAVE_MS);
+    autosaveTimer = setTimeout(autosave, Math.min(AUTOSAVE_MS, left));
   }
 
   function autosave() {
@@ -248,6 +257,7 @@
     E.clearUndo();
     state.dirty = false;
     queuedEdits = state.edits;
+    firstUnqueued = null;
     autosavePaused = false;
     hideConflict();
     E.renderMt();
