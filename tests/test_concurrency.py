@@ -80,7 +80,7 @@ def seed(database_url: str, instance: Path) -> list[int]:
 
     class SeedConfig(Config):
         SQLALCHEMY_DATABASE_URI = database_url
-        SECRET_KEY = "seeding only"
+        SECRET_KEY = secrets.token_hex(16)
         INSTANCE_PATH = str(instance)
 
     app = create_app(SeedConfig)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import sqlite3
 import subprocess
@@ -20,7 +21,7 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from app.backup import pg_dump_command
-from tests.pg import pg_requested
+from tests.pg import free_port, pg_requested
 
 REPO = Path(__file__).resolve().parent.parent
 MTQA = [sys.executable, "-c", "import sys; from app.cli import main; sys.argv[0] = 'mtqa'; main()"]
@@ -58,6 +59,8 @@ def sqlite_file(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str
         "DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite'}",
         "MTQA_INSTANCE": str(tmp_path),
         "MTQA_CLI": "1",
+        # The saving and serving processes build the app as a server would.
+        "SECRET_KEY": secrets.token_hex(32),
         "PYTHONPATH": str(REPO),
     }
     mtqa(env, "db", "upgrade")
@@ -208,3 +211,113 @@ def test_pg_dump_command_names_the_database_without_its_password(tmp_path: Path)
     assert "s3cret" not in command
     assert "--dbname=postgresql://mtqa@db.example:5433/mtqa" in command
     assert command.startswith("pg_dump --format=custom")
+
+
+def test_http_saves_acknowledged_before_the_server_is_killed_survive(
+    sqlite_file: dict[str, str], tmp_path: Path
+) -> None:
+    """The server itself (gunicorn master and workers, mid-request) is
+    killed while 8 browsers' worth of clients save over HTTP: every save
+    answered 200 is stored with its revision, and the file is sound."""
+    import threading
+
+    import httpx
+
+    from tests.test_concurrency import ACCOUNTS, LoginFailed, log_in
+    from tests.test_concurrency import seed as seed_annotators
+
+    database_url = sqlite_file["DATABASE_URL"]
+    translations = seed_annotators(database_url, tmp_path)
+    env = {key: value for key, value in sqlite_file.items() if key != "MTQA_CLI"}
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4"),
+                *("--bind", f"127.0.0.1:{port}", "--no-control-socket", "app:create_app()"),
+            ],
+            env=env,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    acked: list[tuple[str, int, int, str]] = []  # (user, translation, version, text)
+    stop = threading.Event()
+
+    def client(number: int) -> None:
+        username = f"ann{number % ACCOUNTS}"
+        versions = dict.fromkeys(translations, 0)
+        with httpx.Client(base_url=url, timeout=30) as http:
+            try:
+                csrf = log_in(http, username)
+            except (LoginFailed, httpx.HTTPError):
+                return  # the server was killed before this client logged in
+            n = 0
+            while not stop.is_set():
+                tid = translations[(number + n) % len(translations)]
+                text = f"client {number} save {n}"
+                n += 1
+                try:
+                    response = http.post(
+                        f"/annotate/api/assessments/{tid}",
+                        json={"base_version": versions[tid], "post_edit": text, "status": "draft"},
+                        headers={"X-CSRFToken": csrf},
+                    )
+                except httpx.HTTPError:
+                    return  # killed: whatever was in flight was never acknowledged
+                body = response.json()
+                if response.status_code == 200:
+                    versions[tid] = body["version"]
+                    acked.append((username, tid, body["version"], text))
+                elif response.status_code == 409:
+                    versions[tid] = body["current"]["version"]
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert server.poll() is None, log.read_text()
+            try:
+                if httpx.get(f"{url}/auth/login", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not start:\n" + log.read_text()
+            time.sleep(0.1)
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 60
+        while len(acked) < 150:
+            assert time.monotonic() < deadline, f"only {len(acked)} saves answered"
+            time.sleep(0.01)
+    finally:
+        # The whole server, mid-burst: master and both workers at once.
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+        stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    path = db_file(sqlite_file)
+    assert query(path, "PRAGMA integrity_check") == [("ok",)]
+    stored = {
+        (user, tid, version): text
+        for user, tid, version, text in query(
+            path,
+            "SELECT u.username, a.translation_id, r.version, r.post_edit FROM revision r"
+            " JOIN assessment a ON a.id = r.assessment_id JOIN user u ON u.id = a.annotator_id",
+        )
+    }
+    missing = [a for a in acked if stored.get(a[:3]) != a[3]]
+    assert not missing, f"{len(missing)} of {len(acked)} acknowledged saves lost: {missing[:3]}"
+    finals = query(
+        path,
+        "SELECT a.id, a.version, count(r.id), min(r.version), max(r.version) FROM assessment a"
+        " JOIN revision r ON r.assessment_id = a.id GROUP BY a.id",
+    )
+    for _, version, count, low, high in finals:
+        # One revision per accepted save, none half-written: versions 2..version.
+        assert (count, low, high) == (version - 1, 2, version)
