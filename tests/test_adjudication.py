@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app import create_app
 from app.assessments import SpanData
 from app.assignment import create_campaign
 from app.campaigns.gold import save_gold
@@ -27,6 +31,7 @@ from app.models import (
     User,
 )
 from app.scoring.report import finished_pairs
+from config import TestConfig
 from tests.test_campaigns import annotate, build_corpus, login, make_user, translation
 
 SCRIPT = "<script>alert('x')</script>"
@@ -365,3 +370,101 @@ def test_gold_survives_a_jsonl_round_trip(
         assert a.read_bytes() == b.read_bytes(), (a, b)
     again = import_path(db.session, one[0])
     assert again.count("assessments").present == 4
+
+
+@pytest.fixture
+def shared_app(fresh_database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """An app on a database that concurrent requests reach through
+    connections of their own (a file, or a fresh PostgreSQL database), as
+    under a real server; the `app` fixture's in-memory SQLite has one."""
+    config = type(
+        "Shared",
+        (TestConfig,),
+        {"SQLALCHEMY_DATABASE_URI": fresh_database_url, "INSTANCE_PATH": str(tmp_path)},
+    )
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def test_two_first_golds_saved_at_once_make_one_and_a_409(
+    shared_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two reviewers save a first gold of one translation at the same time.
+    The first holds its transaction open (here: paused after save_gold);
+    the second must wait for it, then see its gold and be refused with the
+    current version, not create a second gold."""
+    from app.campaigns import adjudicate
+
+    team = [make_user(name) for name in ("ann1", "ann2")]
+    make_user("boss", role="admin")
+    make_user("chief", role="admin")
+    corpus = build_corpus(documents=(("d1", 1),), systems=("sysA",))
+    campaign = create_campaign(
+        db.session, name="adj", corpus=corpus, annotators=team, per_segment=2
+    )
+    db.session.commit()
+    target = translation("d1", 2)
+    for user in team:
+        annotate(user, target, post_edit=f"by {user.username}")
+    url = f"/campaigns/{campaign.id}/adjudicate/{target.id}"
+    db.session.remove()  # the main thread holds no transaction from here on
+    clients = {}
+    for name in ("boss", "chief"):
+        clients[name] = shared_app.test_client()
+        # A context of its own: its `g` (the logged-in user) and its session
+        # end with the request.
+        with shared_app.app_context():
+            login(clients[name], name)
+
+    first_inside, release = threading.Event(), threading.Event()
+    real_record = adjudicate.record
+    paused: list[bool] = []
+
+    def record_then_pause(*args, **kwargs):
+        real_record(*args, **kwargs)
+        if not paused:
+            paused.append(True)
+            first_inside.set()
+            release.wait(timeout=30)
+
+    monkeypatch.setattr(adjudicate, "record", record_then_pause)
+    answers: dict[str, tuple[int, str]] = {}
+
+    def save(name: str) -> None:
+        form = {"post_edit": f"{name}'s gold", "status": "done", "gold_id": "", "base_version": "0"}
+        response = clients[name].post(url, data=form)
+        answers[name] = (response.status_code, response.get_data(as_text=True))
+
+    first = threading.Thread(target=save, args=("boss",))
+    second = threading.Thread(target=save, args=("chief",))
+    first.start()
+    try:
+        assert first_inside.wait(timeout=30), "the first save never reached its commit"
+        second.start()
+        second.join(timeout=1.0)
+        assert second.is_alive(), f"the second save did not wait: {answers.get('chief')}"
+    finally:
+        release.set()
+        first.join(timeout=30)
+        if second.ident is not None:
+            second.join(timeout=30)
+    assert answers["boss"][0] == 302
+    status, body = answers["chief"]
+    assert status == 409
+    assert "was saved by boss" in body and "now at version 2" in body
+    assert "chief&#39;s gold" in body  # kept in the form for merging
+    golds = db.session.scalars(
+        sa.select(Assessment).where(
+            Assessment.translation_id == target.id, Assessment.kind == "gold"
+        )
+    ).all()
+    assert [(g.annotator.username, g.post_edit, g.version) for g in golds] == [
+        ("boss", "boss's gold", 2)
+    ]
+    assert hidden(body, "gold_id") == str(golds[0].id)
+    assert hidden(body, "base_version") == "2"

@@ -8,6 +8,14 @@ and the reference rule in scoring prefers it.
 
 Spans are on the MT (or the source), never on a post-edit, so an
 annotator's offsets stay valid in the gold whatever post-edit it keeps.
+
+Two reviewers saving at once: the version check alone cannot see a gold
+the other is still creating (each reviewer's gold is a row of its own, so
+no unique constraint stops a second first gold either). `save_gold`
+therefore locks the translation's row before it reads the current gold:
+on PostgreSQL the second save waits for the first to commit, then reads
+its gold and is refused like any stale save; on SQLite, writers are already
+serialised by BEGIN IMMEDIATE (app/database.py).
 """
 
 from __future__ import annotations
@@ -72,6 +80,18 @@ def chosen_spans(
     return merge_spans(by_id[i] for i in span_ids if i in by_id)
 
 
+def lock_for_gold(session: Session, translation: Translation) -> None:
+    """Hold the translation's row until the transaction ends, so that gold
+    saves of one translation run one after the other. FOR NO KEY UPDATE:
+    it waits only for another such lock, not for annotators' saves, whose
+    inserts take the weaker key-share lock. SQLite ignores the clause."""
+    session.execute(
+        sa.select(Translation.id)
+        .where(Translation.id == translation.id)
+        .with_for_update(key_share=True)
+    )
+
+
 def save_gold(
     session: Session,
     translation: Translation,
@@ -86,9 +106,11 @@ def save_gold(
     """Save the reviewer's gold; the caller commits (and records the audit
     event). `gold_id`/`base_version` name the gold the page showed (None/0
     for none): if the current gold is another one, or at another version,
-    GoldConflict is raised and nothing is written."""
+    GoldConflict is raised and nothing is written. The current gold is read
+    under `lock_for_gold`, so a concurrent save is seen, never overwritten."""
     if status not in GOLD_STATUSES:
         raise MtqaError(f"a gold reference is 'done' or 'no_errors', not {status!r}")
+    lock_for_gold(session, translation)
     current = current_gold(session, translation.id)
     seen = (current.id, current.version) if current is not None else (None, 0)
     if seen != (gold_id, base_version):
