@@ -160,6 +160,7 @@
       del.className = "btn btn-small btn-danger-link span-delete";
       del.textContent = "Delete";
       del.setAttribute("aria-label", "Delete " + s.category + " error on “" + spanText(s) + "”");
+      del.setAttribute("aria-keyshortcuts", "Delete");
       del.addEventListener("click", function () { deleteSpan(index); });
       li.append(sev, body, del);
       li.addEventListener("mouseenter", function () { highlightSpan(index, true); });
@@ -310,6 +311,12 @@
     } else if (event.key === "Enter" && !event.ctrlKey && !event.altKey && !event.metaKey) {
       event.preventDefault();
       markSelection();
+    } else if ((event.key === "Delete" || event.key === "Backspace") &&
+               !event.ctrlKey && !event.altKey && !event.metaKey) {
+      event.preventDefault();
+      const index = spanAtCaret(event.key === "Backspace");
+      if (index < 0) selectionInfo.textContent = "No error at the cursor to delete.";
+      else deleteSpan(index);
     } else if (event.key === "Escape") {
       state.anchor = state.focus;
       applySelection();
@@ -344,14 +351,67 @@
     markDirty();
   }
 
-  function deleteSpan(index) {
+  /** The error at the cursor in the MT: a span exactly as selected, else
+   * the shortest one holding the character after the cursor (`before`: the
+   * character before it, as Backspace reads), or an omission at it; -1 if none. */
+  function spanAtCaret(before) {
+    syncSelection();
+    const lo = Math.min(state.anchor, state.focus);
+    const hi = Math.max(state.anchor, state.focus);
+    if (lo < hi) {
+      const exact = state.spans.findIndex(function (s) {
+        return s.side === "target" && s.start === lo && s.end === hi;
+      });
+      if (exact >= 0) return exact;
+    }
+    const f = state.focus;
+    let best = -1;
+    state.spans.forEach(function (s, index) {
+      if (s.side !== "target") return;
+      const hit = s.start === s.end ? s.start === f
+        : before ? s.start < f && f <= s.end : s.start <= f && f < s.end;
+      const shorter = best < 0 || s.end - s.start < state.spans[best].end - state.spans[best].start;
+      if (hit && shorter) best = index;
+    });
+    return best;
+  }
+
+  /** The error being worked on: the one focused in the list, else the one
+   * at the cursor in the MT, else the only one; -1 if none. */
+  function currentSpan() {
+    const item = spanList.contains(document.activeElement)
+      ? document.activeElement.closest(".span-item") : null;
+    if (item) return Number(item.dataset.span);
+    const at = spanAtCaret(false);
+    if (at >= 0) return at;
+    const before = spanAtCaret(true);
+    if (before >= 0) return before;
+    const target = state.spans.filter(function (s) { return s.side === "target"; });
+    return target.length === 1 ? state.spans.indexOf(target[0]) : -1;
+  }
+
+  /** Delete span `index`. From the list by keyboard the focus stays in the
+   * list (on the next error's button); otherwise it goes back to the MT. */
+  function deleteSpan(index, stayInList) {
+    const span = state.spans[index];
     rememberSpans();
     state.spans.splice(index, 1);
     renderMt();
     renderSpanList();
     markDirty();
-    mtEl.focus();
+    say("Deleted the " + span.category + " error on “" + spanText(span) + "”. Ctrl+Z brings it back. " +
+      "Unsaved changes.", "pending");
+    if (!stayInList || !spanList.contains(document.activeElement)) mtEl.focus();
   }
+
+  spanList.addEventListener("keydown", function (event) {
+    if ((event.key !== "Delete" && event.key !== "Backspace") ||
+        event.ctrlKey || event.altKey || event.metaKey) return;
+    const item = event.target.closest(".span-item");
+    if (!item) return;
+    event.preventDefault();
+    deleteSpan(Number(item.dataset.span), true);
+  });
 
   markBtn.addEventListener("mousedown", function (event) { event.preventDefault(); });
   markBtn.addEventListener("click", markSelection);
@@ -367,17 +427,30 @@
       state.keystrokes += 1;
     }
   });
-  document.getElementById("reset-pe").addEventListener("click", function () {
-    setPostEdit(data.mt);
-    markDirty();
+  /** Put the MT back in the post-edit as if typed, so that the post-edit's
+   * own undo (Ctrl+Z) brings the discarded text back. */
+  function resetPostEdit() {
     postEdit.focus();
-  });
+    if (postEdit.value === data.mt) return;
+    postEdit.select();
+    // insertText fires "input" (marked dirty there) and joins the undo history.
+    if (!document.execCommand("insertText", false, data.mt) || postEdit.value !== data.mt) {
+      setPostEdit(data.mt);
+      markDirty();
+    }
+    say("Post-edit reset to the MT; Ctrl+Z in the post-edit brings your text back. Unsaved changes.",
+      "pending");
+  }
+  document.getElementById("reset-pe").addEventListener("click", resetPostEdit);
 
   window.MtqaEditor = {
     state: state, data: data, renderMt: renderMt, renderSpanList: renderSpanList,
     renderStatus: renderStatus, say: say, markSelection: markSelection,
     csrfToken: csrfToken, postEdit: postEdit, mtEl: mtEl, shortcuts: shortcuts,
     markDirty: markDirty, sortSpans: sortSpans, undo: undo, setPostEdit: setPostEdit,
+    resetPostEdit: resetPostEdit, currentSpan: currentSpan,
+    /** A hint under the MT (the selection line), read out by screen readers. */
+    hint: function (message) { selectionInfo.textContent = message; },
     /** Forget the undo history (the spans were replaced by a saved version). */
     clearUndo: function () { undoStack.length = 0; },
     /** Add an error span (e.g. a confirmed QA flag) as if marked by hand. */

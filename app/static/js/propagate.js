@@ -303,6 +303,12 @@
   });
   document.getElementById("fix-offer-dismiss").addEventListener("click", hideOffer);
 
+  /** Open the dialog for `span`, with the post-edit's replacement of it. */
+  function openFor(span) {
+    const right = replacementFor(span, E.postEdit.value);
+    open(spanText(span).trim(), right && right !== spanText(span).trim() ? right : "", span, false);
+  }
+
   // "Fix everywhere" on each marked span (the editor renders the list).
   function addButtons() {
     document.querySelectorAll("#span-list li.span-item").forEach(function (li) {
@@ -314,10 +320,7 @@
       button.className = "btn btn-link btn-small fix-everywhere";
       button.textContent = "Fix everywhere";
       button.setAttribute("aria-label", "Fix “" + spanText(span) + "” everywhere");
-      button.addEventListener("click", function () {
-        const right = replacementFor(span, E.postEdit.value);
-        open(spanText(span).trim(), right && right !== spanText(span).trim() ? right : "", span, false);
-      });
+      button.addEventListener("click", function () { openFor(span); });
       li.appendChild(button);
     });
   }
@@ -326,6 +329,26 @@
     new MutationObserver(addButtons).observe(spanList, { childList: true });
     addButtons();
   }
+
+  function typing(target) {
+    return target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+  }
+
+  // F (outside text boxes): fix the error at the cursor, or the one focused
+  // in the list, everywhere.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "f" && event.key !== "F") return;
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (document.querySelector("dialog[open]")) return;
+    event.preventDefault();
+    const span = E.state.spans[E.currentSpan()];
+    if (!span || span.side !== "target" || span.start === span.end) {
+      E.mtEl.focus();
+      E.hint("Put the cursor on a marked error (or focus it in the list), then press F.");
+      return;
+    }
+    openFor(span);
+  });
 
   document.getElementById("fix-find").addEventListener("click", find);
   rightEl.addEventListener("keydown", function (event) {

@@ -242,11 +242,12 @@
     E.say("Merging: your next save replaces version " + state.version + ".", "pending");
   }
 
-  document.getElementById("conflict-keep-mine").addEventListener("click", function () {
+  function keepMine() {
     adoptConflictVersion();
     E.postEdit.focus();
-  });
-  document.getElementById("conflict-take-theirs").addEventListener("click", function () {
+  }
+
+  function takeTheirs() {
     const current = state.conflict;
     if (outbox()) outbox().drop(tid);
     clearTimeout(autosaveTimer);
@@ -264,7 +265,11 @@
     E.renderSpanList();
     E.renderStatus();
     E.say("Loaded the saved version " + state.version + ".", "ok");
-  });
+    E.postEdit.focus();
+  }
+
+  document.getElementById("conflict-keep-mine").addEventListener("click", keepMine);
+  document.getElementById("conflict-take-theirs").addEventListener("click", takeTheirs);
 
   // ---- actions and navigation ---------------------------------------------------
   /** A save that failed only because the server is unreachable is safe in
@@ -350,6 +355,14 @@
       finish(event.shiftKey ? "no_errors" : "done");
       return;
     }
+    // The conflict box, from anywhere (the post-edit too). By key position:
+    // Alt+letter types other characters on a Mac.
+    if (state.conflict && event.altKey && !mod && (event.code === "KeyK" || event.code === "KeyT")) {
+      event.preventDefault();
+      if (event.code === "KeyK") keepMine();
+      else takeTheirs();
+      return;
+    }
     if (typing(event.target)) {
       if (event.key === "Escape") {
         event.target.blur();
@@ -364,6 +377,7 @@
       m: function () { E.markSelection(); },
       e: function () { E.postEdit.focus(); },
       t: function () { E.mtEl.focus(); },
+      r: function () { E.resetPostEdit(); },
       "?": function () { E.shortcuts.open = !E.shortcuts.open; },
     };
     const action = actions[event.key.toLowerCase()] || actions[event.key];
