@@ -4,8 +4,6 @@ plus users and a logged-in client. Each test gets a fresh in-memory database
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -28,13 +26,6 @@ PASSWORD = "correct horse battery"
 
 #: `--pg` / MTQA_TEST_PG=1 runs the suite on a throwaway PostgreSQL (tests/pg.py).
 pytest_plugins = ["pg"]
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Processes the tests start (servers, savers) that build their app from
-    `Config` need a real SECRET_KEY, as a deployment would: they get a random
-    one for the session. Tests of the refusal set the key they mean."""
-    os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
 
 
 #: A real werkzeug hash, checked as any other, at a fraction of the cost.
