@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import sqlite3
@@ -130,29 +131,38 @@ def check_saves(path: Path, acks: list[int]) -> None:
 
 
 def test_import_killed_midway_leaves_nothing(sqlite_file: dict[str, str], tmp_path: Path) -> None:
+    """Killed once its progress bar shows a third of the segments written:
+    an importer that committed in batches of up to a third would leave rows."""
+    total = 200_000
     big = tmp_path / "big.jsonl"
     with big.open("w") as out:
-        for i in range(200_000):
+        for i in range(total):
             line = {"doc_id": f"d{i // 100}", "seg_id": i % 100 + 1, "system": "mt"}
             out.write(json.dumps({**line, "source": f"Source {i}.", "target": f"Target {i}."}))
             out.write("\n")
     live = db_file(sqlite_file)
-    wal = live.with_name(live.name + "-wal")
     importer = subprocess.Popen(
         [*MTQA, "import", str(big), "--corpus", "big"],
         env=sqlite_file,
         cwd=REPO,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
+    assert importer.stderr is not None
+    written = re.compile(rb"segments:.*?\| *(\d+)/%d" % total)
+    seen = b""
     deadline = time.monotonic() + 60
-    # Kill once the import's transaction has spilled pages into the WAL.
-    while not (wal.exists() and wal.stat().st_size > 1_000_000):
-        assert importer.poll() is None, "the import ended before it could be killed"
+    while True:
+        chunk = importer.stderr.read1(4096)
+        assert chunk, "the import ended before it could be killed:\n" + seen.decode()[-2000:]
+        seen += chunk
+        counts = [int(n) for n in written.findall(seen)]
+        if counts and counts[-1] >= total // 3:
+            break
         assert time.monotonic() < deadline
-        time.sleep(0.005)
     importer.send_signal(signal.SIGKILL)
     importer.wait(timeout=10)
+    importer.stderr.close()
     assert importer.returncode == -signal.SIGKILL
 
     assert query(live, "PRAGMA integrity_check") == [("ok",)]
