@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from sacrebleu.metrics import TER
 
 from app.assessments import SpanData, get_or_create_assessment, save_assessment
-from app.errors import ExportError
+from app.errors import ExportError, IngestError
 from app.export import export_corpus
 from app.extensions import db
 from app.ingest import import_path
@@ -92,7 +93,7 @@ def test_work_status_reference_and_scores(corpus, tmp_path):
                                       "annotator"]  # fmt: skip
     assert [a["annotator"] for a in uno["assessments"]] == ["ann", "bob"]
     assert list(uno["assessments"][0]) == [
-        "annotator", "status", "post_edit", "time_spent", "keystrokes",
+        "annotator", "status", "post_edit", "time_spent", "keystrokes", "hter",
     ]  # fmt: skip
     # Equal timestamps: the newer row (ann's) gives the reference.
     assert (uno["status"], uno["reference"]) == ("done", "One.")
@@ -127,3 +128,55 @@ def test_sidecar(corpus, tmp_path):
 def test_unknown_format(corpus, tmp_path):
     with pytest.raises(ExportError, match="unknown export format 'xml'"):
         export_corpus(db.session, corpus, "xml", tmp_path / "x")
+
+
+def sentence_ter(hypothesis: str, reference: str) -> float:
+    return TER().sentence_score(hypothesis, [reference]).score
+
+
+def test_hter_is_each_post_edits_own_ter(corpus, tmp_path):
+    """HTER per annotation, as PET and MateCat record it: the MT against that
+    annotator's post-edit, not against the row's reference."""
+    ids = ids_by_target()
+    ann, bob = make_user("ann"), make_user("bob")
+    save(ids["Uno."], bob, "done", "One, the first!", at=T0)
+    save(ids["Uno."], ann, "done", "Uno. Yes.", at=T0 + timedelta(hours=1))
+    save(ids["One."], ann, "no_errors", None)
+    save(ids["Two."], bob, "draft", "Two?")
+    uno, one, two, _ = export_lines(corpus, tmp_path)
+
+    hter = {a["annotator"]: a["hter"] for a in uno["assessments"]}
+    assert hter["ann"] == pytest.approx(sentence_ter("Uno.", "Uno. Yes."))
+    assert hter["bob"] == pytest.approx(sentence_ter("Uno.", "One, the first!"))
+    assert hter["ann"] != hter["bob"]
+    # The reference's post-edit is ann's: her HTER is the row's TER.
+    assert uno["reference"] == "Uno. Yes." and hter["ann"] == uno["scores"]["ter"]
+    # A confirmed MT was not edited at all; a draft is not a finished post-edit.
+    assert [a["hter"] for a in one["assessments"]] == [0.0]
+    assert [a["hter"] for a in two["assessments"]] == [None]
+
+
+def test_hter_in_a_file_is_checked_and_recomputed(corpus, tmp_path):
+    ann = make_user("ann")
+    save(ids_by_target()["Uno."], ann, "done", "One.")
+    path = export_corpus(db.session, corpus, "jsonl", tmp_path / "c.jsonl")[0]
+    exported = path.read_bytes()
+    hter = json.loads(exported.decode().splitlines()[0])["assessments"][0]["hter"]
+    assert hter == pytest.approx(sentence_ter("Uno.", "One."))
+
+    db.session.remove()
+    db.drop_all()
+    db.create_all()
+    edited = tmp_path / "edited" / "c.jsonl"
+    edited.parent.mkdir()
+    edited.write_bytes(exported.replace(f'"hter": {hter}'.encode(), b'"hter": 99.5'))
+    (tmp_path / "c.meta.json").rename(edited.with_name("c.meta.json"))
+    assert b'"hter": 99.5' in edited.read_bytes()
+    import_path(db.session, edited)
+    again = export_corpus(db.session, db.session.scalar(sa.select(Corpus)), "jsonl", tmp_path)[0]
+    assert again.read_bytes() == exported
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(exported.replace(f'"hter": {hter}'.encode(), b'"hter": "high"'))
+    with pytest.raises(IngestError, match=r"bad\.jsonl:1: 'hter' must be a finite number or null"):
+        import_path(db.session, bad)

@@ -12,12 +12,15 @@ line and problem, and leaves the database as it was.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 import sqlalchemy as sa
+from sacrebleu.metrics import TER
 
 from app.errors import ExportError, IngestError
 from app.export import export_corpus
@@ -41,6 +44,8 @@ TRICKY = 'tab\there, "quoted", a\\b, <b>&amp;</b>\nsecond line  two  spaces 👩
 
 
 def _line(doc, seg, system, source, target, assessments=(), kind="body", paragraph=0):
+    """A JSONL line; each annotator's time and keystrokes differ, and the
+    times are floats that a decimal rendering could round."""
     return {
         "doc_id": doc,
         "seg_id": seg,
@@ -50,7 +55,13 @@ def _line(doc, seg, system, source, target, assessments=(), kind="body", paragra
         "source": source,
         "target": target,
         "assessments": [
-            {"annotator": a, "status": s, "post_edit": p, "time_spent": 0.0, "keystrokes": 0}
+            {
+                "annotator": a,
+                "status": s,
+                "post_edit": p,
+                "time_spent": seg * 10.1 + len(p) / 3,
+                "keystrokes": len(p) + seg,
+            }
             for a, s, p in assessments
         ],
     }
@@ -160,7 +171,13 @@ def snapshot() -> list[dict[str, Any]]:
     result = []
     for translation, segment, doc in rows:
         work = db.session.execute(
-            sa.select(User.username, Assessment.status, Assessment.post_edit)
+            sa.select(
+                User.username,
+                Assessment.status,
+                Assessment.post_edit,
+                Assessment.time_spent,
+                Assessment.keystrokes,
+            )
             .join(User, Assessment.annotator_id == User.id)
             .where(Assessment.translation_id == translation.id)
         ).all()
@@ -174,7 +191,8 @@ def snapshot() -> list[dict[str, Any]]:
                 "source": segment.source,
                 "system": translation.system,
                 "mt": translation.text,
-                "work": {name: (status, post_edit) for name, status, post_edit in work},
+                "work": {name: (status, post_edit) for name, status, post_edit, _, _ in work},
+                "effort": {name: (time, keys) for name, _, _, time, keys in work},
                 "reference": references.get(translation.id),
             }
         )
@@ -186,6 +204,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "malformed_case" in metafunc.fixturenames:
         cases = metafunc.cls.malformed
         metafunc.parametrize("malformed_case", cases, ids=[c[2][:30] for c in cases])
+
+
+def no_effort(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows as a format without time and keystrokes carries them: each
+    annotator's work with none of either."""
+    return [row | {"effort": dict.fromkeys(row["work"], (0.0, 0))} for row in rows]
 
 
 class FormatRoundTrip:
@@ -263,6 +287,11 @@ def _tsv_row(*cells: str) -> str:
     return "\t".join(cells) + "\n"
 
 
+def _full_row(*cells: str) -> str:
+    """A row of every column: the cells given, then empty effort cells."""
+    return _tsv_row(*cells, *[""] * (len(_tsv.COLUMNS) - len(cells)))
+
+
 TSV_HEADER = _tsv_row(*_tsv.COLUMNS)
 
 
@@ -272,26 +301,93 @@ class TestTsv(FormatRoundTrip):
     malformed: ClassVar = [
         (_tsv_row("doc_id", "seg", "target"), 1, "unknown column(s) ['seg']"),
         (_tsv_row("doc_id", "target"), 1, "lacks the required column(s) ['seg_id']"),
-        (TSV_HEADER + _tsv_row("d", "1", "s", "", "mt", "", "pending", "", "0", "body")
-         + _tsv_row("d", "2", "s", "", "mt"), 3, "5 fields, but the header names 10"),
-        (TSV_HEADER + _tsv_row("d", "x", "s", "", "mt", "", "pending", "", "0", "body"), 2,
+        (TSV_HEADER + _full_row("d", "1", "s", "", "mt", "", "pending", "", "0", "body")
+         + _tsv_row("d", "2", "s", "", "mt"), 3, "5 fields, but the header names 13"),
+        (TSV_HEADER + _full_row("d", "x", "s", "", "mt", "", "pending", "", "0", "body"), 2,
          "seg_id must be an integer"),
-        (TSV_HEADER + _tsv_row("d", "1", "s", "", "C:\\Users", "", "pending", "", "0", "body"), 2,
+        (TSV_HEADER + _full_row("d", "1", "s", "", "C:\\Users", "", "pending", "", "0", "body"), 2,
          "unknown escape"),
-        (TSV_HEADER + _tsv_row("d", "1", "s", "", "mt", "ok", "finished", "ann", "0", "body"), 2,
+        (TSV_HEADER + _full_row("d", "1", "s", "", "mt", "ok", "finished", "ann", "0", "body"), 2,
          "status 'finished'"),
-        (TSV_HEADER + _tsv_row("d", "1", "s", "", "mt", "ok", "done", "ann", "0", "body")
-         + _tsv_row("d", "1", "s", "", "other mt", "ok", "done", "bob", "0", "body"), 3,
+        (TSV_HEADER + _full_row("d", "1", "s", "", "mt", "ok", "done", "ann", "0", "body")
+         + _full_row("d", "1", "s", "", "other mt", "ok", "done", "bob", "0", "body"), 3,
          "differs from \"mt\" at line 2"),
+        (TSV_HEADER + _full_row("d", "1", "s", "", "mt", "ok", "done", "ann", "0", "body",
+                                "ten", "3", ""), 2, "time_spent must be a number, not 'ten'"),
+        (TSV_HEADER + _full_row("d", "1", "s", "", "mt", "ok", "done", "ann", "0", "body",
+                                "nan", "3", ""), 2, "time_spent must be a number, not 'nan'"),
+        (TSV_HEADER + _full_row("d", "1", "s", "", "mt", "ok", "done", "ann", "0", "body",
+                                "1.5", "3.5", ""), 2, "keystrokes must be an integer"),
+        (TSV_HEADER + _full_row("d", "1", "s", "", "mt", "ok", "done", "ann", "0", "body",
+                                "-1", "3", ""), 2, "cannot be negative"),
+        (TSV_HEADER + _full_row("d", "1", "s", "", "mt", "ok", "done", "ann", "0", "body",
+                                "1.5", "3", "high"), 2, "hter must be a number, not 'high'"),
+        (TSV_HEADER + _full_row("d", "1", "s", "", "mt", "", "pending", "", "0", "body",
+                                "1.5", "3", ""), 2, "time_spent, keystrokes on a row without"),
     ]  # fmt: skip
 
     def carried(self, rows):
         return rows
 
+    def table(self, text: str) -> list[list[str]]:
+        return [line.split("\t") for line in text.splitlines()]
+
+    def untable(self, rows: list[list[str]]) -> str:
+        return "".join("\t".join(cells) + "\n" for cells in rows)
+
+    def test_effort_cells_and_hter_on_each_annotators_row(self, app, tmp_path):
+        import_path(db.session, write_corpus(tmp_path))
+        (path,) = self.export(tmp_path / "one" / self.output)
+        header, *rows = self.table(path.read_text(encoding="utf-8"))
+        assert header[-3:] == ["time_spent", "keystrokes", "hter"]
+        column = {name: header.index(name) for name in ("status", "annotator", *_tsv.EFFORT)}
+        lines = {(line["doc_id"], line["seg_id"], line["system"]): line for line in CORPUS_LINES}
+        for cells in rows:
+            key = (cells[0], int(cells[1]), cells[2])
+            given = {a["annotator"]: a for a in lines[key]["assessments"]}
+            status = cells[column["status"]]
+            if status == "pending":
+                assert [cells[column[c]] for c in _tsv.EFFORT] == ["", "", ""]
+                continue
+            work = given[cells[column["annotator"]]]
+            assert float(cells[column["time_spent"]]) == work["time_spent"]
+            assert int(cells[column["keystrokes"]]) == work["keystrokes"]
+            hter = cells[column["hter"]]
+            if status == "draft":
+                assert hter == ""
+            else:
+                mt, post_edit = lines[key]["target"], work["post_edit"]
+                expected = TER().sentence_score(one_line(mt), [one_line(post_edit)])
+                assert float(hter) == pytest.approx(expected.score)
+
+    def test_hter_is_derived_not_imported(self, app, tmp_path):
+        """An edited hter cell is checked and ignored: the export recomputes it."""
+        import_path(db.session, write_corpus(tmp_path))
+        (path,) = self.export(tmp_path / "one" / self.output)
+        rows = self.table(path.read_text(encoding="utf-8"))
+        column = rows[0].index("hter")
+        edited_row = next(r for r in rows[1:] if r[column] not in ("", "0.0"))
+        edited_row[column] = "99.5"
+        edited = tmp_path / f"edited.{self.writer}"
+        edited.write_text(self.untable(rows), encoding="utf-8")
+        fresh_database()
+        self.load(edited)
+        (again,) = self.export(tmp_path / "two" / self.output)
+        assert again.read_bytes() == path.read_bytes()
+
 
 class TestCsv(TestTsv):
     writer = reader = "csv"
     output = "news.csv"
+
+    def table(self, text: str) -> list[list[str]]:
+        return list(csv.reader(io.StringIO(text)))
+
+    def untable(self, rows: list[list[str]]) -> str:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        return out.getvalue()
+
     malformed: ClassVar = [
         ("doc_id,seg,target\n", 1, "unknown column(s) ['seg']"),
         ("doc_id,seg_id,target\nd,1,mt\nd,2\n", 3, "2 fields, but the header names 3"),
@@ -350,7 +446,7 @@ class TestXliff12(FormatRoundTrip):
     ]  # fmt: skip
 
     def carried(self, rows):
-        return one_assessment(rows)
+        return no_effort(one_assessment(rows))
 
     def test_a_file_from_another_tool_reads_as_source_and_mt(self, app, tmp_path):
         path = tmp_path / "tool.xlf"
@@ -387,7 +483,7 @@ class TestXliff20(FormatRoundTrip):
     ]  # fmt: skip
 
     def carried(self, rows):
-        return one_assessment(rows)
+        return no_effort(one_assessment(rows))
 
 
 def finished_only(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -423,7 +519,7 @@ class TestTmx(FormatRoundTrip):
     ]  # fmt: skip
 
     def carried(self, rows):
-        return finished_only(rows)
+        return no_effort(finished_only(rows))
 
     def test_a_corpus_without_source_is_refused(self, app, tmp_path):
         import_path(db.session, SEED_TEXT)
@@ -507,6 +603,7 @@ class TestParallel(FormatRoundTrip):
                         "system": system,
                         "mt": one_line(row["mt"]),
                         "work": {"reference": ("done", reference)},
+                        "effort": {"reference": (0.0, 0)},
                         "reference": reference,
                     }
                 )
@@ -560,12 +657,15 @@ def test_import_and_export_through_the_cli(app, runner, tmp_path):
     assert "created 3 annotator account(s) without a password: ann, bob, cy" in result.output
     assert snapshot() == before
     # TSV has no place for languages (hence the options); XLIFF does, and
-    # carries nothing the TSV import lacks: importing it adds nothing.
+    # carries nothing the TSV import lacks: importing it adds nothing, and
+    # the times and keystrokes it lacks leave the stored ones as they are.
     result = runner.invoke(
         args=["import", str(out / "xliff"), "--format", "xliff", "--corpus", "news"]
     )
     assert result.exit_code == 0, result.output
-    assert "nothing new" in result.output
+    carried = sum(1 for row in before if row["work"])  # XLIFF: one assessment each
+    assert f"kept {carried} stored assessments that differ from the file" in result.output
+    assert snapshot() == before
 
 
 def test_a_malformed_file_through_the_cli(app, runner, tmp_path):

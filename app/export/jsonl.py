@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.export.files import replace_atomically
+from app.export.hter import HterScorer
 from app.export.registry import register
 from app.export.rows import BATCH_SIZE, AssessmentRow, TranslationRow, rows_with_progress
 from app.ingest.jsonl import FORMAT_NAME, FORMAT_VERSION
@@ -76,6 +77,7 @@ def line_object(row: TranslationRow, scores: dict[str, float | None] | None) -> 
                 "post_edit": a.post_edit,
                 "time_spent": a.time_spent,
                 "keystrokes": a.keystrokes,
+                "hter": _number(a.hter),
                 **_kind(a),
             }
             for a in row.assessments
@@ -123,10 +125,12 @@ def write_jsonl(
     # segments are finished.
     report = corpus_report(session, corpus, progress=progress, keep_segments=False)
     scorer = SegmentScorer(session, corpus)
+    hter = HterScorer(session, corpus)
     with replace_atomically(output) as handle:
         rows = rows_with_progress(session, corpus, progress)
         while batch := list(itertools.islice(rows, BATCH_SIZE)):
             scores = scorer.scores([row.pair for row in batch if row.pair is not None])
+            hter.fill(batch, {tid: s.get("ter") for tid, s in scores.items()})
             for row in batch:
                 obj = line_object(row, scores.get(row.translation_id))
                 handle.write(json.dumps(obj, ensure_ascii=False) + "\n")

@@ -50,6 +50,8 @@ class AssessmentRow:
     spans: list[SpanRow] = field(default_factory=list)
     #: "annotation", or "gold" for a reviewer's adjudicated reference.
     kind: str = "annotation"
+    #: TER of the MT against this post-edit, set by app.export.hter.
+    hter: float | None = None
 
 
 @dataclass

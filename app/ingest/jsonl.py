@@ -2,8 +2,9 @@
 
 One object per translation; the lines of one segment (one per system) must
 agree on the segment's fields. Derived fields the exporter writes
-("reference", "status", "scores") are checked for type and otherwise ignored:
-the database recomputes them, so an edited file cannot make them lie.
+("reference", "status", "scores", each assessment's "hter") are checked for
+type and otherwise ignored: the database recomputes them, so an edited file
+cannot make them lie.
 """
 
 from __future__ import annotations
@@ -52,7 +53,15 @@ KEYS: Final = (
 )
 REQUIRED: Final = frozenset({"doc_id", "seg_id", "system", "target"})
 ERROR_KEYS: Final = ("start", "end", "side", "category", "severity", "note", "annotator", "kind")
-ASSESSMENT_KEYS: Final = ("annotator", "status", "post_edit", "time_spent", "keystrokes", "kind")
+ASSESSMENT_KEYS: Final = (
+    "annotator",
+    "status",
+    "post_edit",
+    "time_spent",
+    "keystrokes",
+    "hter",
+    "kind",
+)
 #: An assessment's "kind": absent means an ordinary annotation; "gold" is a
 #: reviewer's adjudicated reference (app.campaigns.gold).
 ASSESSMENT_KINDS: Final = ("annotation", "gold")
@@ -144,6 +153,7 @@ def _assessments(obj: dict[str, Any], line: _Line) -> list[AssessmentRecord]:
         keystrokes = line.check(entry.get("keystrokes", 0), "keystrokes", "int")
         if time_spent < 0 or keystrokes < 0:
             raise line.fail("'time_spent' and 'keystrokes' cannot be negative")
+        line.check(entry.get("hter"), "hter", "number", null=True)  # derived: recomputed
         record_type = GoldRecord if kind == "gold" else AssessmentRecord
         records[(name, kind)] = record_type(
             annotator=name,

@@ -2,7 +2,10 @@
 
 Columns (by name, in any order; docs/formats.md): `doc_id`, `seg_id`,
 `target` are required; `system`, `source`, `reference`, `status`,
-`annotator`, `paragraph`, `kind` are optional. An empty cell is null.
+`annotator`, `paragraph`, `kind`, `time_spent`, `keystrokes`, `hter` are
+optional. An empty cell is null. `hter` is derived (the exporter computes
+it from the MT and the post-edit): it must be a number when present and is
+otherwise ignored.
 
 A row with an annotator (or a reference) is that annotator's assessment of
 the translation, its `reference` cell the annotator's post-edit; a row
@@ -19,8 +22,9 @@ means the file was not escaped this way and would be read wrongly.
 from __future__ import annotations
 
 import csv
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Final
 
@@ -41,7 +45,12 @@ COLUMNS: Final = (
     "annotator",
     "paragraph",
     "kind",
+    "time_spent",
+    "keystrokes",
+    "hter",
 )
+#: Columns that belong to an annotator's row and are empty on a pending one.
+EFFORT: Final = ("time_spent", "keystrokes", "hter")
 REQUIRED: Final = ("doc_id", "seg_id", "target")
 PENDING: Final = "pending"
 DEFAULT_SYSTEM: Final = "mt"
@@ -95,6 +104,17 @@ def _int(value: str, column: str, path: Path, line: int, default: int | None = N
         raise IngestError(path, line, f"{column} must be an integer, not {value!r}") from None
 
 
+def _number(value: str, column: str, path: Path, line: int) -> float:
+    """A finite number; "" is 0."""
+    try:
+        number = float(value) if value else 0.0
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise IngestError(path, line, f"{column} must be a number, not {value!r}")
+    return number
+
+
 class _Rows:
     """Turns rows into records; shared by the TSV and CSV readers."""
 
@@ -132,12 +152,18 @@ class _Rows:
             kind=cell("kind") or "body",
             merge=True,
         )
-        self._assessment(translation, cell("annotator"), cell("status"), cell("reference"), line)
+        self._assessment(translation, cell, line)
 
     def _assessment(
-        self, translation: TranslationRecord, annotator: str, status: str, post_edit: str, line: int
+        self, translation: TranslationRecord, cell: Callable[[str], str], line: int
     ) -> None:
+        annotator, status, post_edit = cell("annotator"), cell("status"), cell("reference")
         if not annotator and not post_edit and status in ("", PENDING):
+            filled = [name for name in EFFORT if cell(name)]
+            if filled:
+                raise IngestError(
+                    self.path, line, f"{', '.join(filled)} on a row without an annotator"
+                )
             return
         status = status or "done"
         if status not in STATUSES:
@@ -157,8 +183,19 @@ class _Rows:
                 f"(first at line {lines[name]})",
             )
         lines[name] = line
+        time_spent = _number(cell("time_spent"), "time_spent", self.path, line)
+        keystrokes = _int(cell("keystrokes"), "keystrokes", self.path, line, default=0)
+        if time_spent < 0 or keystrokes < 0:
+            raise IngestError(self.path, line, "time_spent and keystrokes cannot be negative")
+        _number(cell("hter"), "hter", self.path, line)  # derived: checked, then recomputed
         translation.assessments.append(
-            AssessmentRecord(annotator=name, status=status, post_edit=post_edit or None)
+            AssessmentRecord(
+                annotator=name,
+                status=status,
+                post_edit=post_edit or None,
+                time_spent=time_spent,
+                keystrokes=keystrokes,
+            )
         )
 
     def batch(self) -> Batch:
