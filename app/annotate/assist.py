@@ -22,7 +22,7 @@ from app.access import can_annotate, visible_translations
 from app.annotate import bp
 from app.annotate.api import json_error, json_login_required
 from app.assessments import StaleVersionError, ValidationError
-from app.database import begin_writes, read_first_view
+from app.database import begin_writes, read_first_view, read_only
 from app.errors import MtqaError
 from app.extensions import db
 from app.glossary import add_term
@@ -72,18 +72,21 @@ def flags(translation_id: int) -> ResponseReturnValue:
     found = _translation_for_user(translation_id)
     if not isinstance(found, Translation):
         return found
-    document = found.segment.document
+    document, mt = found.segment.document, found.text
     if is_stale(db.session, document):
         begin_writes(db.session)
         try:
             # Checked again in the write transaction: a concurrent request
             # may have computed them since the read.
             refresh_if_stale(db.session, document)
+            # Read before the commit, so that the lock is not taken again.
+            body = [flag_json(f, mt) for f in translation_flags(db.session, found.id)]
             db.session.commit()
+            return jsonify(flags=body)
         except (IntegrityError, StaleDataError):
             db.session.rollback()  # a concurrent request computed them first
-    mt = found.text
-    return jsonify(flags=[flag_json(f, mt) for f in translation_flags(db.session, found.id)])
+    with read_only():
+        return jsonify(flags=[flag_json(f, mt) for f in translation_flags(db.session, found.id)])
 
 
 @bp.post("/annotate/api/flags/<int:flag_id>/decision")
