@@ -110,7 +110,18 @@ def read_only_view(view: F) -> F:
 
 
 def _in_deferred_transaction(session: Session) -> bool:
-    return bool(session.in_transaction() and session.connection().info.get(_DEFERRED))
+    transaction = session.get_transaction()
+    if transaction is None or not transaction.is_active:
+        return False
+    return bool(session.connection().info.get(_DEFERRED))
+
+
+def _failed_transaction(session: Session) -> bool:
+    """A transaction ended by an error (e.g. a flush that could not get the
+    write lock): asking it for its connection would raise
+    PendingRollbackError in place of the error that ended it."""
+    transaction = session.get_transaction()
+    return transaction is not None and not transaction.is_active
 
 
 def read_first_view(view: F) -> F:
@@ -134,7 +145,7 @@ def read_first_view(view: F) -> F:
             return view(*args, **kwargs)
         finally:
             _read_only.reset(token)
-            if _in_deferred_transaction(session):
+            if _failed_transaction(session) or _in_deferred_transaction(session):
                 session.rollback()
 
     return cast(F, wrapper)

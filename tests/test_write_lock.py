@@ -147,3 +147,24 @@ def test_a_refused_save_never_takes_the_write_lock(file_app: Flask) -> None:
     )
     assert saved.status_code == 200, saved.get_json()
     assert saved.get_json()["version"] == 2
+
+
+def test_every_connection_is_set_up_for_concurrent_writers(file_app: Flask) -> None:
+    """WAL (readers never block the writer), the busy timeout (a writer
+    waits instead of failing with "database is locked"), foreign keys,
+    and write transactions begun with BEGIN IMMEDIATE."""
+    statements: list[str] = []
+    with file_app.app_context():
+        sa.event.listen(
+            db.engine, "before_cursor_execute", lambda *args: statements.append(args[2])
+        )
+        connection = db.session.connection()
+        pragma = connection.exec_driver_sql
+        assert pragma("PRAGMA journal_mode").scalar() == "wal"
+        assert pragma("PRAGMA busy_timeout").scalar() == BUSY_MS
+        assert pragma("PRAGMA foreign_keys").scalar() == 1
+        assert pragma("PRAGMA synchronous").scalar() == 1  # NORMAL: durable in WAL mode
+        db.session.rollback()
+        db.session.add(Corpus(name="c2", source_lang="en", target_lang="de"))
+        db.session.commit()
+    assert "BEGIN IMMEDIATE" in statements
