@@ -253,7 +253,10 @@ def qa_command(corpus_name: str, glossary_path: Path | None, as_json: bool) -> N
         }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
-        click.echo(f"QA flags on corpus {corpus.name} ({len(spans)} segments with error spans)")
+        click.echo(
+            f"QA flags on corpus {corpus.name}, judged against {len(spans)} "
+            "finished translations and their annotators' error spans"
+        )
         click.echo(format_table(rows))
 
 
