@@ -1,5 +1,7 @@
-"""QA flags in the editor: decided with the keyboard without losing the focus
-when the list is rebuilt."""
+"""QA flags in the editor: every open flag is marked on the MT from the
+start (a CSS Custom Highlight), the current one more strongly, and a flag's
+mark goes once it is decided; decided with the keyboard, a flag's button
+keeps the focus when the list is rebuilt."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from app.assignment import create_campaign
 from app.extensions import db
 from app.models import Corpus, Document, Segment, Translation, User
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, select_text
 
 pytestmark = pytest.mark.browser
 
@@ -51,6 +53,12 @@ def context(live_server: LiveServer, browser) -> Iterator[object]:
     context.close()
 
 
+#: The text under each range of a highlight, in the order of the MT.
+HIGHLIGHTED_JS = """(name) => [...CSS.highlights.get(name)]
+    .sort((a, b) => a.compareBoundaryPoints(Range.START_TO_START, b))
+    .map((range) => range.toString())"""
+
+
 @pytest.fixture
 def page(context) -> Iterator[Page]:
     page = context.new_page()
@@ -85,3 +93,51 @@ def test_a_decision_by_keyboard_keeps_the_focus_on_its_button(doc_url: str, page
     expect(first).to_have_attribute("data-status", "dismissed")
     expect(dismiss).to_be_focused()
     expect(first).to_have_class(re.compile("qa-current"))
+
+
+def test_open_flags_are_marked_on_the_mt_until_decided(doc_url: str, page: Page, artifacts) -> None:
+    page.goto(f"{doc_url}/1")
+    flags = page.locator("#qa-flag-list li.qa-flag")
+    expect(flags).to_have_count(3)
+    marked = ["王可乐", "人间酒话", "("]
+
+    def highlighted(name: str) -> list[str]:
+        return page.evaluate(HIGHLIGHTED_JS, name)
+
+    # All three from the start, none of them current yet.
+    page.wait_for_function("CSS.highlights.get('qa-flags').size === 3")
+    assert highlighted("qa-flags") == marked
+    assert highlighted("qa-flag") == []
+
+    page.keyboard.press("j")
+    expect(flags.first).to_have_class(re.compile("qa-current"))
+    first = flags.first.locator(".qa-flag-text").inner_text()
+    assert highlighted("qa-flag") == [first]
+    assert highlighted("qa-flags") == marked
+
+    # Marking an error rebuilds the MT: the flags are drawn again on it.
+    select_text(page, "#mt", "He met")
+    page.keyboard.press("m")
+    expect(page.locator("#span-dialog")).to_be_visible()
+    for key in ("1", "3", "2", "Enter"):
+        page.keyboard.press(key)
+    expect(page.locator("#mt mark.err")).to_have_text("He met")
+    assert highlighted("qa-flags") == marked
+    assert highlighted("qa-flag") == [first]
+    page.locator("#mt").screenshot(path=artifacts / "qa-flags-marked.png")
+
+    # Dismissed: its mark goes, the current mark with it.
+    page.keyboard.press("x")
+    expect(flags.first).to_have_attribute("data-status", "dismissed")
+    assert highlighted("qa-flags") == [m for m in marked if m != first]
+    assert highlighted("qa-flag") == []
+    # Confirmed: it is an error span now, no longer a flag.
+    page.keyboard.press("j")
+    second = flags.nth(1).locator(".qa-flag-text").inner_text()
+    page.keyboard.press("y")
+    expect(flags.nth(1)).to_have_attribute("data-status", "confirmed")
+    expect(page.locator("#mt mark.err", has_text=second)).to_have_count(1)
+    assert highlighted("qa-flags") == [m for m in marked if m not in (first, second)]
+    # The pointer on a decided flag still shows where it is.
+    flags.first.hover()
+    assert highlighted("qa-flag") == [first]

@@ -2,6 +2,11 @@
  * for the annotator to confirm (the error span is added to the editor and
  * saved with the next save) or dismiss. Nothing is applied on its own.
  *
+ * Every open flag is drawn over the MT from the start ("qa-flags", a wavy
+ * underline); the current one, or the one under the pointer, more strongly
+ * ("qa-flag"). Both are CSS Custom Highlights, so the editor's DOM of the
+ * MT is left alone; they are drawn again whenever the editor rebuilds it.
+ *
  * Keys (outside text boxes): J / K next / previous flag, Y confirm, X dismiss.
  * The editor's own keys (N, P, M, E, T, ?) are left alone.
  */
@@ -20,21 +25,51 @@
   let flags = [];
   let current = -1;
 
-  const highlight = typeof Highlight === "function" && CSS.highlights ? new Highlight() : null;
-  if (highlight) CSS.highlights.set("qa-flag", highlight);
+  const canHighlight = typeof Highlight === "function" && CSS.highlights;
+  /** Every open flag. */
+  const marks = canHighlight ? new Highlight() : null;
+  /** The current flag or the one under the pointer, drawn over the others. */
+  const highlight = canHighlight ? new Highlight() : null;
+  if (canHighlight) {
+    highlight.priority = 1;
+    CSS.highlights.set("qa-flags", marks);
+    CSS.highlights.set("qa-flag", highlight);
+  }
 
-  /** Draw flag `index` over the MT (null: none), or the current flag. */
-  function showFlag(index) {
-    if (!highlight) return;
-    highlight.clear();
-    const flag = flags[index];
-    if (!flag || flag.start === flag.end || flag.side !== "target") return;
+  function flagRange(flag) {
+    if (!flag || flag.start === flag.end || flag.side !== "target") return null;
     const a = Off.cpToPoint(E.mtEl, flag.start);
     const b = Off.cpToPoint(E.mtEl, flag.end);
     const range = new Range();
     range.setStart(a.node, a.offset);
     range.setEnd(b.node, b.offset);
-    highlight.add(range);
+    return range;
+  }
+
+  /** Mark every open flag on the MT; decided ones are no longer marked. */
+  function markAll() {
+    if (!marks) return;
+    marks.clear();
+    flags.forEach(function (flag) {
+      const range = flag.status === "open" ? flagRange(flag) : null;
+      if (range) marks.add(range);
+    });
+  }
+
+  /** Draw flag `index` strongly: the current flag while it is open, or any
+   * flag under the pointer (`hovered`), to show where it is. */
+  function showFlag(index, hovered) {
+    if (!highlight) return;
+    highlight.clear();
+    const flag = flags[index];
+    if (!flag || (!hovered && flag.status !== "open")) return;
+    const range = flagRange(flag);
+    if (range) highlight.add(range);
+  }
+
+  function redraw() {
+    markAll();
+    showFlag(current);
   }
 
   async function request(url, options) {
@@ -116,7 +151,7 @@
         actions.appendChild(button);
       });
       li.append(head, status, message, actions);
-      li.addEventListener("mouseenter", function () { showFlag(index); });
+      li.addEventListener("mouseenter", function () { showFlag(index, true); });
       li.addEventListener("mouseleave", function () { showFlag(current); });
       list.appendChild(li);
     });
@@ -127,7 +162,7 @@
     if (!flags.length) return;
     current = (index + flags.length) % flags.length;
     render();
-    showFlag(current);
+    redraw();
     const item = list.children[current];
     if (item) item.scrollIntoView({ block: "nearest" });
   }
@@ -159,7 +194,7 @@
       E.say("Flag " + status + ".", "ok");
     }
     render();
-    showFlag(current);
+    redraw();
   }
 
   async function load() {
@@ -171,6 +206,7 @@
       return;
     }
     render();
+    redraw();
   }
 
   function typing(target) {
@@ -188,9 +224,9 @@
     event.preventDefault();
   });
 
-  // The editor re-renders the MT after each change; draw the flag again.
-  document.addEventListener("mtqa:saved", function () { setTimeout(function () { showFlag(current); }, 0); });
-  E.mtEl.addEventListener("mouseenter", function () { showFlag(current); });
+  // The editor rebuilds the MT after each change (new error, save, undo),
+  // which leaves the ranges pointing nowhere: draw the flags again.
+  new MutationObserver(redraw).observe(E.mtEl, { childList: true });
 
   window.MtqaQaFlags = { reload: load };
   load();
