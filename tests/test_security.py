@@ -428,3 +428,27 @@ def test_offline_commands_need_no_secret_key(tmp_path: Path) -> None:
         )
         assert result.returncode == 0, (command, result.stderr)
     assert "Segments finished: 0 / 2" in result.stdout
+
+
+# ---- the browser tests in CI -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("required", "outcome"),
+    [(None, pytest.skip.Exception), ("0", pytest.skip.Exception), ("1", pytest.fail.Exception)],
+)
+def test_a_missing_browser_skips_the_browser_tests_unless_they_are_required(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, required: str | None, outcome: type
+) -> None:
+    """The stored-XSS tests run in Chromium: CI sets MTQA_REQUIRE_BROWSER=1
+    so that a machine without it fails rather than skips them."""
+    from tests.browser.conftest import browser_missing, browser_problem
+
+    if required is None:
+        monkeypatch.delenv("MTQA_REQUIRE_BROWSER", raising=False)
+    else:
+        monkeypatch.setenv("MTQA_REQUIRE_BROWSER", required)
+    problem = browser_problem(tmp_path / "chromium")
+    assert problem == f"no Chromium at {tmp_path / 'chromium'}"
+    with pytest.raises(outcome, match="no Chromium"):
+        browser_missing(problem)
