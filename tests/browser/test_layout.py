@@ -1,6 +1,7 @@
 """The segment editor's layout: a source sits beside the MT and the post-edit
 on a laptop (source on the left) and above them on a tablet, without
-horizontal scrolling; without a source, the note about it sits above."""
+horizontal scrolling; without a source, the note about it sits above. axe
+finds nothing serious in the two-column layout either."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from app.extensions import db
 from app.models import Corpus, Document, Segment, Translation, User
 from tests.browser.conftest import LiveServer
 from tests.browser.helpers import log_in
+from tests.browser.test_accessibility import AXE, AXE_PATH, audit
 
 pytestmark = pytest.mark.browser
 
@@ -48,6 +50,8 @@ def doc_url(live_server: LiveServer) -> str:
 def page(live_server: LiveServer, browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
+    page.route(f"{live_server.url}{AXE_PATH}", lambda route: route.fulfill(
+        path=str(AXE), content_type="text/javascript"))  # fmt: skip
     log_in(page, live_server.url, "layouter", PASSWORD)
     yield page
     context.close()
@@ -69,7 +73,9 @@ def _no_horizontal_overflow(page: Page) -> None:
     assert scroll <= client, (scroll, client)
 
 
-def test_source_beside_the_post_edit_on_a_laptop(doc_url: str, page: Page, artifacts) -> None:
+def test_source_beside_the_post_edit_on_a_laptop(
+    live_server: LiveServer, doc_url: str, page: Page, artifacts
+) -> None:
     page.set_viewport_size({"width": 1280, "height": 720})
     page.goto(f"{doc_url}/1")
     expect(page.locator(".source-text")).to_have_text(SOURCE)
@@ -84,6 +90,7 @@ def test_source_beside_the_post_edit_on_a_laptop(doc_url: str, page: Page, artif
     assert source["y"] < post_edit["y"] < source["y"] + source["height"] + 200
     assert source["width"] >= 250 and mt["width"] >= 350, (source, mt)
     _no_horizontal_overflow(page)
+    audit(page, live_server, "layout-two-columns", artifacts)
 
 
 def test_source_above_the_mt_on_a_tablet(doc_url: str, page: Page, artifacts) -> None:

@@ -319,7 +319,8 @@
       button.type = "button";
       button.className = "btn btn-link btn-small fix-everywhere";
       button.textContent = "Fix everywhere";
-      button.setAttribute("aria-label", "Fix “" + spanText(span) + "” everywhere");
+      // The visible words first in the name, then which error.
+      button.setAttribute("aria-label", "Fix everywhere: “" + spanText(span) + "”");
       button.addEventListener("click", function () { openFor(span); });
       li.appendChild(button);
     });

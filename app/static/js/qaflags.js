@@ -137,13 +137,16 @@
         button.type = "button";
         button.className = "btn btn-small qa-" + spec[0];
         button.dataset.decision = spec[0];
-        button.textContent = spec[1] + " ";
+        // Named by its content (visible words first, then which flag), so
+        // that the name holds what is shown: "Confirm … flag on “快手” Y".
+        const which = document.createElement("span");
+        which.className = "visually-hidden";
+        which.textContent = " " + flag.check + " flag on “" + flag.text + "”";
         const kbd = document.createElement("kbd");
         kbd.textContent = spec[2];
-        button.appendChild(kbd);
+        button.append(spec[1], which, " ", kbd);
         // aria-disabled, not disabled: the button just pressed keeps the focus.
         if (flag.status === spec[0]) button.setAttribute("aria-disabled", "true");
-        button.setAttribute("aria-label", spec[1] + " " + flag.check + " flag on “" + flag.text + "”");
         button.addEventListener("click", function () {
           select(index);
           if (flags[index].status !== spec[0]) decide(index, spec[0]);
