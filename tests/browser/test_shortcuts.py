@@ -184,6 +184,13 @@ def test_errors_are_deleted_and_fixed_everywhere_by_keys(doc_url: str, page: Pag
     expect(dialog).to_be_hidden()
     expect(page.locator("#mt")).to_be_focused()
 
+    # A save rebuilds the list: a focused "Fix everywhere" keeps the focus.
+    fix = page.locator("#span-list .fix-everywhere")
+    fix.focus()
+    page.keyboard.press("Control+s")
+    expect(page.locator("#save-status")).to_contain_text("Saved version")
+    expect(fix).to_be_focused()
+
 
 def test_reset_and_the_conflict_box_by_keys(
     live_server: LiveServer, doc_url: str, page: Page

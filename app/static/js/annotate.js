@@ -125,11 +125,19 @@
     if (state.anchor !== state.focus && document.activeElement === mtEl) applySelection();
   }
 
+  /** Functions (li, span, index) adding controls to each error in the list
+   * ("Fix everywhere"), called as the list is built so that a focused one
+   * can be focused again after a re-render. */
+  const spanItemExtras = [];
+
   function renderSpanList() {
-    // A save re-renders the list: a focused Delete button keeps its focus.
+    // A save re-renders the list: a focused button keeps its focus (the
+    // same button of the same error, or of the next one after a delete).
     const focusedItem = spanList.contains(document.activeElement)
       ? document.activeElement.closest(".span-item") : null;
     const refocus = focusedItem ? Number(focusedItem.dataset.span) : null;
+    const refocusKind = focusedItem ? Array.from(focusedItem.querySelectorAll("button"))
+      .indexOf(document.activeElement) : -1;
     spanList.replaceChildren();
     noSpans.hidden = state.spans.length > 0;
     spanCount.textContent = state.spans.length ? "(" + state.spans.length + ")" : "";
@@ -163,13 +171,15 @@
       del.setAttribute("aria-keyshortcuts", "Delete");
       del.addEventListener("click", function () { deleteSpan(index); });
       li.append(sev, body, del);
+      spanItemExtras.forEach(function (extra) { extra(li, s, index); });
       li.addEventListener("mouseenter", function () { highlightSpan(index, true); });
       li.addEventListener("mouseleave", function () { highlightSpan(index, false); });
       spanList.appendChild(li);
     });
     if (refocus !== null) {
-      const button = spanList.querySelectorAll(".span-delete")[Math.min(refocus, state.spans.length - 1)];
-      (button || mtEl).focus();
+      const item = spanList.children[Math.min(refocus, state.spans.length - 1)];
+      const buttons = item ? item.querySelectorAll("button") : [];
+      (buttons[refocusKind] || (item && item.querySelector(".span-delete")) || mtEl).focus();
     }
   }
 
@@ -449,6 +459,11 @@
     csrfToken: csrfToken, postEdit: postEdit, mtEl: mtEl, shortcuts: shortcuts,
     markDirty: markDirty, sortSpans: sortSpans, undo: undo, setPostEdit: setPostEdit,
     resetPostEdit: resetPostEdit, currentSpan: currentSpan,
+    /** Add controls to each error in the list; the list is built again. */
+    addSpanItemExtra: function (extra) {
+      spanItemExtras.push(extra);
+      renderSpanList();
+    },
     /** A hint under the MT (the selection line), read out by screen readers. */
     hint: function (message) { selectionInfo.textContent = message; },
     /** Forget the undo history (the spans were replaced by a saved version). */

@@ -301,7 +301,10 @@
   document.getElementById("fix-offer-open").addEventListener("click", function () {
     if (offer) open(offer.wrong, offer.right, offer.span, false);
   });
-  document.getElementById("fix-offer-dismiss").addEventListener("click", hideOffer);
+  document.getElementById("fix-offer-dismiss").addEventListener("click", function () {
+    hideOffer();
+    E.mtEl.focus(); // the button just pressed is hidden with the offer
+  });
 
   /** Open the dialog for `span`, with the post-edit's replacement of it. */
   function openFor(span) {
@@ -309,27 +312,18 @@
     open(spanText(span).trim(), right && right !== spanText(span).trim() ? right : "", span, false);
   }
 
-  // "Fix everywhere" on each marked span (the editor renders the list).
-  function addButtons() {
-    document.querySelectorAll("#span-list li.span-item").forEach(function (li) {
-      if (li.querySelector(".fix-everywhere")) return;
-      const span = E.state.spans[Number(li.dataset.span)];
-      if (!span || span.side !== "target" || span.start === span.end) return;
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "btn btn-link btn-small fix-everywhere";
-      button.textContent = "Fix everywhere";
-      // The visible words first in the name, then which error.
-      button.setAttribute("aria-label", "Fix everywhere: “" + spanText(span) + "”");
-      button.addEventListener("click", function () { openFor(span); });
-      li.appendChild(button);
-    });
-  }
-  const spanList = document.getElementById("span-list");
-  if (spanList) {
-    new MutationObserver(addButtons).observe(spanList, { childList: true });
-    addButtons();
-  }
+  // "Fix everywhere" on each marked span, added as the editor builds the list.
+  E.addSpanItemExtra(function (li, span) {
+    if (span.side !== "target" || span.start === span.end) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-link btn-small fix-everywhere";
+    button.textContent = "Fix everywhere";
+    // The visible words first in the name, then which error.
+    button.setAttribute("aria-label", "Fix everywhere: “" + spanText(span) + "”");
+    button.addEventListener("click", function () { openFor(span); });
+    li.appendChild(button);
+  });
 
   function typing(target) {
     return target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
