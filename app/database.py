@@ -210,7 +210,17 @@ def _transaction_end(verb: str) -> Callable[[sa.Connection], None]:
     return end
 
 
-def configure_engine(engine: Engine, *, busy_timeout_ms: int = 30_000) -> None:
+#: Bytes of a database file SQLite reads through a memory map instead of
+#: read() calls. A reading connection's page cache is emptied whenever
+#: another connection commits, so under steady saves the pages a page view
+#: needs were copied in again and again; mapped, they are the operating
+#: system's cached pages, read in place.
+MMAP_BYTES = 1 << 30
+
+
+def configure_engine(
+    engine: Engine, *, busy_timeout_ms: int = 30_000, mmap_bytes: int = MMAP_BYTES
+) -> None:
     if engine.dialect.name != "sqlite" or getattr(engine, "_mtqa_configured", False):
         return
     engine._mtqa_configured = True  # type: ignore[attr-defined]
@@ -226,6 +236,7 @@ def configure_engine(engine: Engine, *, busy_timeout_ms: int = 30_000) -> None:
         if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA mmap_size={int(mmap_bytes)}")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

@@ -22,7 +22,7 @@ from flask import Flask
 from sqlalchemy.exc import OperationalError
 
 from app import create_app
-from app.database import WriterQueueTimeout
+from app.database import MMAP_BYTES, WriterQueueTimeout
 from app.extensions import db
 from app.models import Corpus, Document, Segment, Translation
 from config import TestConfig
@@ -152,7 +152,8 @@ def test_a_refused_save_never_takes_the_write_lock(file_app: Flask) -> None:
 def test_every_connection_is_set_up_for_concurrent_writers(file_app: Flask) -> None:
     """WAL (readers never block the writer), the busy timeout (a writer
     waits instead of failing with "database is locked"), foreign keys,
-    and write transactions begun with BEGIN IMMEDIATE."""
+    reads through a memory map, and write transactions begun with BEGIN
+    IMMEDIATE."""
     statements: list[str] = []
     with file_app.app_context():
         sa.event.listen(
@@ -164,6 +165,7 @@ def test_every_connection_is_set_up_for_concurrent_writers(file_app: Flask) -> N
         assert pragma("PRAGMA busy_timeout").scalar() == BUSY_MS
         assert pragma("PRAGMA foreign_keys").scalar() == 1
         assert pragma("PRAGMA synchronous").scalar() == 1  # NORMAL: durable in WAL mode
+        assert pragma("PRAGMA mmap_size").scalar() == MMAP_BYTES
         db.session.rollback()
         db.session.add(Corpus(name="c2", source_lang="en", target_lang="de"))
         db.session.commit()
