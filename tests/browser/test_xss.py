@@ -1,7 +1,9 @@
 """Stored XSS, in a real Chromium: every payload of tests/data/xss_payloads.txt
 stored in every field a user controls (segment source and MT, post-edit,
-span notes, corpus, document, system, user, campaign and imported file
-names), then the pages that show them visited.
+span notes; corpus, document, system, user, campaign, API token and
+imported file names), then the pages that show them visited. Names are
+stored many to a page (126 corpora, 126 systems of one segment, …), so a
+few pages show every payload in every name field.
 
 A payload that ran would call `__xss(n)`, open a dialog, or load
 /xss-marker/n; one that was merely parsed as HTML leaves an element, an
@@ -14,8 +16,9 @@ Python's code-point index.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,12 +27,15 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, Route, expect
 from werkzeug.security import generate_password_hash
 
+from app.api.tokens import create_token
 from app.assessments import SpanData, get_or_create_assessment, save_assessment
 from app.assignment import create_campaign
 from app.extensions import db
 from app.ingest import import_path
 from app.models import (
     Assessment,
+    Assignment,
+    Campaign,
     Corpus,
     Document,
     ErrorSpan,
@@ -37,6 +43,8 @@ from app.models import (
     Translation,
     User,
 )
+from app.scoring import significance
+from app.scoring import systems as systems_module
 from tests.browser.conftest import LiveServer
 from tests.browser.helpers import log_in, select_text
 
@@ -54,8 +62,11 @@ def load_payloads() -> list[str]:
 
 
 PAYLOADS = load_payloads()
-#: Short enough for a username (80 characters), and distinct.
-USER_PAYLOADS = [p for p in PAYLOADS if len(p) <= 60][:12]
+#: The longest username and API token name the database holds.
+USERNAME_LENGTH = 80
+TOKEN_NAME_LENGTH = 100
+#: Every payload as a username, the three longer ones cut to the column.
+USERNAMES = [p[:USERNAME_LENGTH] for p in PAYLOADS]
 #: The signed-in admin's own name is a payload too (shown in the nav).
 ADMIN_NAME = "<img src=/xss-marker/admin onerror=__xss(0)>"
 #: An API token's name, shown on the token page.
@@ -81,8 +92,11 @@ INJECTED_JS = """
       const name = attr.name.toLowerCase();
       if (name.startsWith('on')) found.push(`${tag}[${name}]`);
       const value = attr.value;
-      if (urlAttrs.includes(name) &&
-          (/^\\s*(javascript|vbscript|data):/i.test(value) || value.includes('xss-marker')))
+      // A marker URL a payload put there starts the value (or a srcset
+      // candidate); the app's own links to a payload-named object (a corpus
+      // report) hold it escaped inside their path or query.
+      const scheme = /^\\s*(javascript|vbscript|data):/i.test(value);
+      if (urlAttrs.includes(name) && (scheme || /(^|[\\s,])\\/?xss-marker/.test(value)))
         found.push(`${tag}[${name}=${value}]`);
     }
     if (['iframe', 'object', 'embed', 'base', 'frameset', 'frame', 'math', 'marquee',
@@ -105,6 +119,8 @@ class XssWorld:
     translation_ids: list[int]
     assessment_id: int
     post_edits: dict[int, str]
+    #: The annotator whose work on the first segment adjudication shows.
+    first_annotator: str
     imported: list[tuple[str, int]] = field(default_factory=list)
 
 
@@ -132,7 +148,7 @@ def world(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> 
     with live_server.app.app_context():
         admin = User(username=ADMIN_NAME, role="admin")
         admin.password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
-        annotators = [User(username=name, role="annotator") for name in USER_PAYLOADS]
+        annotators = [User(username=name, role="annotator") for name in USERNAMES]
         corpus = Corpus(name=PAYLOADS[0].replace("/", "|"), source_lang="de", target_lang="en")
         document = Document(corpus=corpus, name=PAYLOADS[1], title=PAYLOADS[2])
         for position, payload in enumerate(PAYLOADS, start=1):
@@ -156,6 +172,14 @@ def world(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> 
             .where(Segment.document_id == document.id)
             .order_by(Segment.position)
         ).all()
+        assigned: dict[int, User] = {}
+        for translation_id, annotator in db.session.execute(
+            sa.select(Assignment.translation_id, User)
+            .join(User, User.id == Assignment.annotator_id)
+            .where(Assignment.campaign_id == campaign.id)
+            .order_by(Assignment.id)
+        ):
+            assigned.setdefault(translation_id, annotator)
         post_edits = {}
         first_assessment = 0
         for i, translation in enumerate(translations):
@@ -165,16 +189,10 @@ def world(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> 
             aid = _save(admin, translation, f"PE {payload}", f"note {payload}", "done")
             first_assessment = first_assessment or aid
             # The payload-named annotators' work: what reports and
-            # adjudication show, under their names (a few segments each).
-            if i < 2 * len(annotators):
-                annotator = annotators[i % len(annotators)]
-                _save(annotator, translation, f"PE2 {payload}", f"note2 {payload}", "done")
-        try:
-            from app.api.tokens import create_token
-        except ModuleNotFoundError:
-            pass
-        else:
-            create_token(db.session, admin, TOKEN_NAME)
+            # adjudication show, under their names (one annotator a segment).
+            annotator = assigned[translation.id]
+            _save(annotator, translation, f"PE2 {payload}", f"note2 {payload}", "done")
+        create_token(db.session, admin, TOKEN_NAME)
         db.session.commit()
 
         # Imported files whose names (hence corpus and document names) are
@@ -207,6 +225,7 @@ def world(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> 
             translation_ids=[t.id for t in translations],
             assessment_id=first_assessment,
             post_edits=post_edits,
+            first_annotator=assigned[translations[0].id].username,
             imported=imported,
         )
 
@@ -251,8 +270,9 @@ def page(session: tuple[Page, Watch]) -> tuple[Page, Watch]:
     return page, watch
 
 
-def check_page(page: Page, watch: Watch, where: str, texts: list[str] = ()) -> None:
-    """Nothing ran, nothing was injected, and `texts` show literally."""
+def check_page(page: Page, watch: Watch, where: str, texts: Iterable[str] = ()) -> str:
+    """Nothing ran, nothing was injected, and `texts` show literally;
+    returns the page's text."""
     page.wait_for_load_state("load")
     hits = page.evaluate("window.__xssHits")
     csp = page.evaluate("window.__cspViolations")
@@ -269,6 +289,7 @@ def check_page(page: Page, watch: Watch, where: str, texts: list[str] = ()) -> N
     }
     problems = {k: v for k, v in problems.items() if v}
     assert not problems, f"{where}: {problems}"
+    return body
 
 
 def visit(page: Page, live_server: LiveServer, path: str) -> int:
@@ -337,19 +358,20 @@ def test_span_dialog_with_payloads(
         browser_page.keyboard.press("Escape")
 
 
-#: Payloads some pages must show (as text) when they exist.
-SHOWN: dict[str, list[str]] = {
-    "annotate.index": [PAYLOADS[0].replace("/", "|"), PAYLOADS[1]],
-    "annotate.history": [f"PE {PAYLOADS[0]}", ADMIN_NAME],
-    "reports.index": [PAYLOADS[0].replace("/", "|")],
-    "reports.systems": [PAYLOADS[3]],
-    "reports.charts": USER_PAYLOADS,
-    "campaigns.index": [PAYLOADS[4]],
-    "campaigns.show": [PAYLOADS[4], PAYLOADS[5], *USER_PAYLOADS],
-    "campaigns.adjudication_list": [PAYLOADS[4]],
-    "campaigns.adjudicate": [PAYLOADS[0], USER_PAYLOADS[0], f"PE2 {PAYLOADS[0]}"],
-    "tokens.index": [TOKEN_NAME],
-}
+def shown(world: XssWorld) -> dict[str, list[str]]:
+    """Payloads some pages must show (as text) when they exist."""
+    return {
+        "annotate.index": [PAYLOADS[0].replace("/", "|"), PAYLOADS[1]],
+        "annotate.history": [f"PE {PAYLOADS[0]}", ADMIN_NAME],
+        "reports.index": [PAYLOADS[0].replace("/", "|")],
+        "reports.systems": [PAYLOADS[3]],
+        "reports.charts": USERNAMES,
+        "campaigns.index": [PAYLOADS[4]],
+        "campaigns.show": [PAYLOADS[4], PAYLOADS[5], *USERNAMES],
+        "campaigns.adjudication_list": [PAYLOADS[4]],
+        "campaigns.adjudicate": [PAYLOADS[0], world.first_annotator, f"PE2 {PAYLOADS[0]}"],
+        "tokens.index": [TOKEN_NAME],
+    }
 
 
 def _fill(rule, world: XssWorld) -> str | None:
@@ -374,6 +396,7 @@ def test_every_page_with_payload_data(
     """Reports, charts, QA, campaigns, adjudication, history: every HTML
     page the admin can GET with the payload corpus's objects in its URL."""
     browser_page, watch = page
+    expected = shown(world)
     visited = []
     for rule in sorted(live_server.app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" not in (rule.methods or ()) or rule.endpoint.endswith("static"):
@@ -385,7 +408,7 @@ def test_every_page_with_payload_data(
             continue
         status = visit(browser_page, live_server, path)
         assert status < 500, f"{path}: {status}"
-        check_page(browser_page, watch, path, SHOWN.get(rule.endpoint, []))
+        check_page(browser_page, watch, path, expected.get(rule.endpoint, []))
         visited.append(rule.endpoint)
     assert "reports.corpus" in visited
     # The corpus report lists every finished segment, 50 a page, with the
@@ -414,6 +437,148 @@ def test_payload_files_import_as_text(
         check_page(browser_page, watch, f"imported {stem}", [stem])
         visit(browser_page, live_server, f"/reports/{quote(stem)}")
         check_page(browser_page, watch, f"report of {stem}", [stem])
+
+
+# ---- names -----------------------------------------------------------------------
+
+#: "/" cannot be in a file name; the look-alike keeps the markup around it.
+FILE_SLASH = "\u2215"
+
+
+def file_stem(payload: str) -> str:
+    """The file name a payload is imported from, without ".txt"."""
+    return payload.replace("/", FILE_SLASH)
+
+
+def shown_file_name(payload: str) -> str:
+    """What the app names the document of that file: up to the first dot."""
+    return file_stem(payload).split(".", 1)[0]
+
+
+@dataclass
+class Names:
+    """Every payload as a corpus, document, system, campaign, username
+    (the world's annotators), token and imported file name."""
+
+    systems_corpus: str
+    systems_doc_id: int
+
+
+@pytest.fixture(scope="module")
+def names(
+    live_server: LiveServer, world: XssWorld, tmp_path_factory: pytest.TempPathFactory
+) -> Names:
+    with live_server.app.app_context():
+        admin = db.session.scalars(sa.select(User).where(User.username == ADMIN_NAME)).one()
+        annotators = {
+            user.username: user
+            for user in db.session.scalars(sa.select(User).where(User.role == "annotator"))
+        }
+        # A corpus per payload, its one document named the same; a campaign
+        # per payload on it (the world's campaign already has PAYLOADS[4]).
+        taken = db.session.scalar(sa.select(Campaign.name).where(Campaign.id == world.campaign_id))
+        corpora = []
+        for i, payload in enumerate(PAYLOADS):
+            corpus = Corpus(name=payload, source_lang="de", target_lang="en")
+            document = Document(corpus=corpus, name=payload)
+            segment = Segment(position=1, kind="body", source=f"Quelle {i}")
+            segment.translations.append(Translation(system="mt", text=f"Text {i}"))
+            document.segments.add(segment)
+            db.session.add(document)
+            corpora.append(corpus)
+        db.session.flush()
+        for corpus, username in zip(corpora, USERNAMES, strict=True):
+            if corpus.name.strip() != taken:
+                create_campaign(
+                    db.session,
+                    name=corpus.name,
+                    corpus=corpus,
+                    annotators=[annotators[username]],
+                    created_by=admin,
+                )
+        # Every payload as a system: one segment translated by all of them,
+        # each translation finished, so system tables and charts list them.
+        systems_corpus = Corpus(name="systems", source_lang="de", target_lang="en")
+        document = Document(corpus=systems_corpus, name="systems")
+        segment = Segment(position=1, kind="body", source="Quelle")
+        for payload in PAYLOADS:
+            segment.translations.append(Translation(system=payload, text="The same text."))
+        document.segments.add(segment)
+        db.session.add(document)
+        db.session.flush()
+        for translation in segment.translations:
+            _save(admin, translation, "The same text!", "", "done")
+        for payload in PAYLOADS:
+            create_token(db.session, admin, payload.strip()[:TOKEN_NAME_LENGTH])
+        db.session.commit()
+        # Every payload as a file name, one directory imported as a corpus.
+        folder = tmp_path_factory.mktemp("names") / "files"
+        folder.mkdir()
+        for i, payload in enumerate(PAYLOADS):
+            (folder / f"{file_stem(payload)}.txt").write_text(f"File {i}.\n", encoding="utf-8")
+        report = import_path(db.session, folder, corpus_name="files", target_lang="en")
+        assert len(report.files) == len(PAYLOADS), report.skipped
+        return Names(systems_corpus=systems_corpus.name, systems_doc_id=document.id)
+
+
+def texts_in(page: Page, selector: str) -> str:
+    return "\n".join(page.locator(selector).all_text_contents())
+
+
+def missing(text: str, expected: Iterable[str]) -> list[str]:
+    return [name for name in expected if name not in text]
+
+
+def test_every_name_is_shown_as_text(
+    live_server: LiveServer, world: XssWorld, names: Names, page: tuple[Page, Watch]
+) -> None:
+    """Each page that lists corpora, documents, systems, campaigns,
+    annotators or tokens shows every payload-named one as text, where that
+    kind of name goes (a corpus and its document share a name)."""
+    browser_page, watch = page
+    files = [shown_file_name(p) for p in PAYLOADS]
+    # The document list, 50 documents a page: follow it to the end.
+    corpora, documents, path = [], [], "/"
+    while path:
+        assert visit(browser_page, live_server, path) == 200, path
+        check_page(browser_page, watch, path)
+        corpora.append(texts_in(browser_page, ".corpus-header h2"))
+        documents.append(texts_in(browser_page, ".doc-title, .doc-name"))
+        link = browser_page.locator("a[rel=next]")
+        path = link.get_attribute("href") if link.count() else ""
+    assert not missing("\n".join(corpora), PAYLOADS), "corpus names on the document list"
+    assert not missing("\n".join(documents), [*PAYLOADS, *files]), "document names"
+
+    pages: dict[str, dict[str, list[str]]] = {
+        "/reports/": {".corpus-list tbody a": PAYLOADS},
+        "/campaigns/new": {
+            "#corpus option": PAYLOADS,
+            "#documents option": [*PAYLOADS, *files],
+            "#systems option": PAYLOADS,
+            "#annotators option": USERNAMES,
+        },
+        "/campaigns/": {".campaign-row .doc-title": [p.strip() for p in PAYLOADS]},
+        f"/campaigns/{world.campaign_id}": {".annotator-row th": USERNAMES},
+        f"/reports/{quote(world.corpus_name)}/charts": {"#chart-progress": USERNAMES},
+        f"/annotate/{names.systems_doc_id}/1": {".system-switch a": PAYLOADS},
+        f"/reports/{names.systems_corpus}": {"table.systems tbody th": PAYLOADS},
+        f"/reports/{names.systems_corpus}/systems": {"#system-table tbody": PAYLOADS},
+        f"/reports/{names.systems_corpus}/charts": {"#chart-systems": PAYLOADS},
+        "/tokens/": {"table.doc-table tbody": [p.strip()[:TOKEN_NAME_LENGTH] for p in PAYLOADS]},
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        # The system table bootstraps every system against the baseline,
+        # 1000 resamples each (13 s for 126 systems); the names it shows do
+        # not depend on how many.
+        quick = partial(systems_module.metric_paired_bootstrap, n_samples=20)
+        patch.setattr(systems_module, "metric_paired_bootstrap", quick)
+        patch.setattr(significance, "N_BOOTSTRAP", 20)
+        for path, places in pages.items():
+            assert visit(browser_page, live_server, path) == 200, path
+            check_page(browser_page, watch, path)
+            for selector, expected in places.items():
+                absent = missing(texts_in(browser_page, selector), expected)
+                assert not absent, f"{path} {selector}: {len(absent)} missing, e.g. {absent[:3]}"
 
 
 # ---- offsets ---------------------------------------------------------------------
