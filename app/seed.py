@@ -199,7 +199,6 @@ def print_result(result: SeedResult, instance_dir: Path, url: str) -> None:
 
 
 def main() -> None:
-    os.environ.setdefault("MTQA_CLI", "1")
     from app import create_app
     from app.extensions import db
 

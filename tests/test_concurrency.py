@@ -119,8 +119,7 @@ def server(fresh_database_url: str, tmp_path: Path) -> Iterator[Server]:
         "SECRET_KEY": secrets.token_hex(32),
         "PYTHONPATH": str(REPO),
     }
-    env.pop("MTQA_CLI", None)
-    mtqa({**env, "MTQA_CLI": "1"}, "db", "upgrade")
+    mtqa(env, "db", "upgrade")
     port = free_port()
     log = tmp_path / "gunicorn.log"
     with log.open("w") as out:

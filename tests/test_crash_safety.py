@@ -59,7 +59,6 @@ def sqlite_file(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite'}",
         "MTQA_INSTANCE": str(tmp_path),
-        "MTQA_CLI": "1",
         # The saving and serving processes build the app as a server would.
         "SECRET_KEY": secrets.token_hex(32),
         "PYTHONPATH": str(REPO),
@@ -238,7 +237,7 @@ def test_http_saves_acknowledged_before_the_server_is_killed_survive(
 
     database_url = sqlite_file["DATABASE_URL"]
     translations = seed_annotators(database_url, tmp_path)
-    env = {key: value for key, value in sqlite_file.items() if key != "MTQA_CLI"}
+    env = sqlite_file
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "gunicorn.log"

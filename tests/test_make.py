@@ -60,7 +60,7 @@ def seeded_app(fresh_database_url: str, instance: Path) -> Iterator[Flask]:
 
 
 def run_seed(database_url: str, instance: Path) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if key != "MTQA_CLI"}
+    env = dict(os.environ)
     env |= {"MTQA_INSTANCE": str(instance), "DATABASE_URL": database_url, "PORT": "5123"}
     env.pop("SECRET_KEY", None)
     return subprocess.run(
