@@ -28,8 +28,16 @@ def create_app(config_class: type[Config] = Config, *, command_line: bool = Fals
     app = Flask(__name__, instance_path=config_class.INSTANCE_PATH, instance_relative_config=True)
     app.config.from_object(config_class)
     _refuse_insecure_secret(app, command_line=command_line or _offline_program())
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+            Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        # A SQLite connection is an open file, which no server can drop:
+        # checking it with a query before each use is work for nothing.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            key: value
+            for key, value in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items()
+            if key != "pool_pre_ping"
+        }
 
     from app.extensions import csrf, db, login_manager, migrate
 
