@@ -110,6 +110,43 @@ def seed(database_url: str, instance: Path) -> list[int]:
     return ids
 
 
+def start_gunicorn(
+    env: dict[str, str], log: Path, *, threads: int
+) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn serving the app (2 workers) in a process group of its own,
+    once it answers; returns the process and its URL."""
+    port = free_port()
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", str(threads)),
+                *("--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5"),
+                # Another server's control socket may sit at the default path.
+                *("--no-control-socket", "app:create_app()"),
+            ],
+            env=env,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            raise AssertionError("the server ended:\n" + log.read_text())
+        try:
+            if httpx.get(f"{url}/auth/login", timeout=2).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            process.wait(timeout=10)
+            raise AssertionError("the server did not start:\n" + log.read_text())
+        time.sleep(0.1)
+
+
 @pytest.fixture
 def server(fresh_database_url: str, tmp_path: Path) -> Iterator[Server]:
     env = {
@@ -120,43 +157,9 @@ def server(fresh_database_url: str, tmp_path: Path) -> Iterator[Server]:
         "PYTHONPATH": str(REPO),
     }
     mtqa(env, "db", "upgrade")
-    port = free_port()
     log = tmp_path / "gunicorn.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                "2",
-                "--threads",
-                "8",
-                "--bind",
-                f"127.0.0.1:{port}",
-                # Another server's control socket may sit at the default path.
-                "--no-control-socket",
-                "--graceful-timeout",
-                "5",
-                "app:create_app()",
-            ],
-            env=env,
-            cwd=REPO,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_gunicorn(env, log, threads=8)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{url}/auth/login", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start:\n" + log.read_text()
-            time.sleep(0.1)
         yield Server(url, env, log)
     finally:
         process.terminate()

@@ -22,7 +22,7 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from app.backup import pg_dump_command
-from tests.pg import free_port, pg_requested
+from tests.pg import pg_requested
 
 REPO = Path(__file__).resolve().parent.parent
 MTQA = [sys.executable, "-c", "import sys; from app.cli import main; sys.argv[0] = 'mtqa'; main()"]
@@ -232,27 +232,12 @@ def test_http_saves_acknowledged_before_the_server_is_killed_survive(
 
     import httpx
 
-    from tests.test_concurrency import ACCOUNTS, LoginFailed, log_in
+    from tests.test_concurrency import ACCOUNTS, LoginFailed, log_in, start_gunicorn
     from tests.test_concurrency import seed as seed_annotators
 
     database_url = sqlite_file["DATABASE_URL"]
     translations = seed_annotators(database_url, tmp_path)
-    env = sqlite_file
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tmp_path / "gunicorn.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4"),
-                *("--bind", f"127.0.0.1:{port}", "--no-control-socket", "app:create_app()"),
-            ],
-            env=env,
-            cwd=REPO,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    server, url = start_gunicorn(sqlite_file, tmp_path / "gunicorn.log", threads=4)
     acked: list[tuple[str, int, int, str]] = []  # (user, translation, version, text)
     stop = threading.Event()
 
@@ -285,16 +270,6 @@ def test_http_saves_acknowledged_before_the_server_is_killed_survive(
                     versions[tid] = body["current"]["version"]
 
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert server.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{url}/auth/login", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start:\n" + log.read_text()
-            time.sleep(0.1)
         threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
         for thread in threads:
             thread.start()
