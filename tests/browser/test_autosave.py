@@ -26,21 +26,18 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from app import create_app
-from app.assignment import create_campaign
 from app.extensions import db
 from app.models import (
     Assessment,
-    Corpus,
     Document,
     ErrorSpan,
     Revision,
     Segment,
     Translation,
-    User,
 )
 from config import TestConfig
 from tests.browser.conftest import REPO
-from tests.browser.helpers import log_in, select_text
+from tests.browser.helpers import assigned_document, page_logged_in_as, select_text
 
 pytestmark = pytest.mark.browser
 
@@ -133,18 +130,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     app = create_app(_config(instance))
     with app.app_context():
         db.create_all()
-        corpus = Corpus(name="autosave-test", source_lang="zh", target_lang="en")
-        document = Document(corpus=corpus, name="autosave-doc")
-        for position, text in enumerate(TEXTS, start=1):
-            segment = Segment(position=position, kind="body", source="源文")
-            segment.translations.append(Translation(system="mt", text=text))
-            document.segments.add(segment)
-        user = User(username="saver")
-        user.set_password(PASSWORD)
-        db.session.add_all([document, user])
-        db.session.flush()
-        create_campaign(db.session, name="autosave", corpus=corpus, annotators=[user])
-        db.session.commit()
+    assigned_document(
+        app,
+        corpus="autosave-test",
+        document="autosave-doc",
+        texts=TEXTS,
+        username="saver",
+        password=PASSWORD,
+    )
     proc = ServerProcess(app=app, instance=instance, port=_free_port())
     proc.start()
     try:
@@ -157,14 +150,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 @pytest.fixture
 def page(server: ServerProcess, browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    log_in(page, server.url, "saver", PASSWORD)
-    yield page
-    context.close()
-    assert errors == []
+    with page_logged_in_as(browser, server.url, "saver", PASSWORD) as page:
+        yield page
 
 
 def _path(server: ServerProcess, position: int) -> str:

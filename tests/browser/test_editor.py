@@ -8,11 +8,10 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from app.assignment import create_campaign
 from app.extensions import db
-from app.models import Assessment, Corpus, Document, ErrorSpan, Segment, Translation, User
+from app.models import Assessment, ErrorSpan, User
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import log_in, select_text
+from tests.browser.helpers import assigned_document, log_in, select_text
 
 pytestmark = pytest.mark.browser
 
@@ -22,20 +21,18 @@ EMOJI_MT = "😀 Wang Cola 𠮷 met “Human Jiuhua” at station B."
 
 @pytest.fixture(scope="module")
 def editor_page(live_server: LiveServer) -> str:
-    with live_server.app.app_context():
-        corpus = Corpus(name="editor-test", source_lang="zh", target_lang="en")
-        document = Document(corpus=corpus, name="emoji-doc", title="Emoji document")
-        document.segments.add(Segment(position=1, kind="meta", annotatable=False, source=None))
-        segment = Segment(position=2, kind="body", source="😀 王可乐 𠮷")
-        segment.translations.append(Translation(system="mt", text=EMOJI_MT))
-        document.segments.add(segment)
-        user = User(username="editor")
-        user.set_password(PASSWORD)
-        db.session.add_all([document, user])
-        db.session.flush()
-        create_campaign(db.session, name="editor", corpus=corpus, annotators=[user])
-        db.session.commit()
-        return f"/annotate/{document.id}/2"
+    document_id = assigned_document(
+        live_server.app,
+        corpus="editor-test",
+        document="emoji-doc",
+        title="Emoji document",
+        meta_segments=1,
+        texts=[EMOJI_MT],
+        source="😀 王可乐 𠮷",
+        username="editor",
+        password=PASSWORD,
+    )
+    return f"/annotate/{document_id}/2"
 
 
 @pytest.fixture

@@ -7,11 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.assignment import create_campaign
-from app.extensions import db
-from app.models import Corpus, Document, Segment, Translation, User
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import log_in
+from tests.browser.helpers import assigned_document, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -21,19 +18,17 @@ MT = "He founded Human Jiuhua."
 
 @pytest.fixture(scope="module")
 def segment_url(live_server: LiveServer) -> str:
-    with live_server.app.app_context():
-        corpus = Corpus(name="history-test", source_lang="zh", target_lang="en")
-        document = Document(corpus=corpus, name="history-doc", title="History document")
-        segment = Segment(position=1, kind="body", source="他创办了人间酒话。")
-        segment.translations.append(Translation(system="mt", text=MT))
-        document.segments.add(segment)
-        user = User(username="historian")
-        user.set_password(PASSWORD)
-        db.session.add_all([document, user])
-        db.session.flush()
-        create_campaign(db.session, name="history", corpus=corpus, annotators=[user])
-        db.session.commit()
-        return f"/annotate/{document.id}/1"
+    document_id = assigned_document(
+        live_server.app,
+        corpus="history-test",
+        document="history-doc",
+        title="History document",
+        texts=[MT],
+        source="他创办了人间酒话。",
+        username="historian",
+        password=PASSWORD,
+    )
+    return f"/annotate/{document_id}/1"
 
 
 @pytest.fixture

@@ -11,11 +11,10 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from app.assignment import create_campaign
 from app.extensions import db
-from app.models import Assessment, Corpus, Document, ErrorSpan, Segment, Translation, User
+from app.models import Assessment, ErrorSpan, Translation, User
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import log_in
+from tests.browser.helpers import assigned_document, page_logged_in_as
 
 pytestmark = pytest.mark.browser
 
@@ -26,32 +25,21 @@ MT_2 = "The second segment."
 
 @pytest.fixture(scope="module")
 def doc_path(live_server: LiveServer) -> str:
-    with live_server.app.app_context():
-        corpus = Corpus(name="keyboard-test", source_lang="zh", target_lang="en")
-        document = Document(corpus=corpus, name="keyboard-doc")
-        for position, mt in enumerate([MT_1, MT_2], start=1):
-            segment = Segment(position=position, kind="body", source="源文")
-            segment.translations.append(Translation(system="mt", text=mt))
-            document.segments.add(segment)
-        user = User(username="typist")
-        user.set_password(PASSWORD)
-        db.session.add_all([document, user])
-        db.session.flush()
-        create_campaign(db.session, name="keyboard", corpus=corpus, annotators=[user])
-        db.session.commit()
-        return f"/annotate/{document.id}"
+    document_id = assigned_document(
+        live_server.app,
+        corpus="keyboard-test",
+        document="keyboard-doc",
+        texts=[MT_1, MT_2],
+        username="typist",
+        password=PASSWORD,
+    )
+    return f"/annotate/{document_id}"
 
 
 @pytest.fixture
 def page(live_server: LiveServer, browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    log_in(page, live_server.url, "typist", PASSWORD)
-    yield page
-    context.close()
-    assert errors == []
+    with page_logged_in_as(browser, live_server.url, "typist", PASSWORD) as page:
+        yield page
 
 
 def focused_id(page: Page) -> str:

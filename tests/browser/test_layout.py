@@ -10,11 +10,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.assignment import create_campaign
-from app.extensions import db
-from app.models import Corpus, Document, Segment, Translation, User
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import log_in
+from tests.browser.helpers import assigned_document, log_in
 from tests.browser.test_accessibility import AXE, AXE_PATH, audit
 
 pytestmark = pytest.mark.browser
@@ -30,20 +27,16 @@ NO_SOURCE_MT = "A segment whose source is not available."
 
 @pytest.fixture(scope="module")
 def doc_url(live_server: LiveServer) -> str:
-    with live_server.app.app_context():
-        corpus = Corpus(name="layout-test", source_lang="zh", target_lang="en")
-        document = Document(corpus=corpus, name="layout-doc")
-        for position, (source, mt) in enumerate([(SOURCE, MT), (None, NO_SOURCE_MT)], start=1):
-            segment = Segment(position=position, kind="body", source=source)
-            segment.translations.append(Translation(system="mt", text=mt))
-            document.segments.add(segment)
-        user = User(username="layouter")
-        user.set_password(PASSWORD)
-        db.session.add_all([document, user])
-        db.session.flush()
-        create_campaign(db.session, name="layout", corpus=corpus, annotators=[user])
-        db.session.commit()
-        return f"{live_server.url}/annotate/{document.id}"
+    document_id = assigned_document(
+        live_server.app,
+        corpus="layout-test",
+        document="layout-doc",
+        texts=[MT, NO_SOURCE_MT],
+        sources=[SOURCE, None],
+        username="layouter",
+        password=PASSWORD,
+    )
+    return f"{live_server.url}/annotate/{document_id}"
 
 
 @pytest.fixture(scope="module")

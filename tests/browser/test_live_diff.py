@@ -9,11 +9,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.assignment import create_campaign
-from app.extensions import db
-from app.models import Corpus, Document, Segment, Translation, User
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import log_in
+from tests.browser.helpers import assigned_document, page_logged_in_as
 
 pytestmark = pytest.mark.browser
 
@@ -25,36 +22,25 @@ PLAIN_MT = "Plain text here."
 
 @pytest.fixture(scope="module")
 def pages(live_server: LiveServer) -> dict[str, str]:
-    with live_server.app.app_context():
-        corpus = Corpus(name="diff-test", source_lang="zh", target_lang="en")
-        document = Document(corpus=corpus, name="diff-doc")
-        for position, mt in enumerate([EMOJI_MT, CJK_MT, PLAIN_MT], start=1):
-            segment = Segment(position=position, kind="body", source="源文")
-            segment.translations.append(Translation(system="mt", text=mt))
-            document.segments.add(segment)
-        user = User(username="differ")
-        user.set_password(PASSWORD)
-        db.session.add_all([document, user])
-        db.session.flush()
-        create_campaign(db.session, name="diff", corpus=corpus, annotators=[user])
-        db.session.commit()
-        return {
-            "emoji": f"/annotate/{document.id}/1",
-            "cjk": f"/annotate/{document.id}/2",
-            "plain": f"/annotate/{document.id}/3",
-        }
+    document_id = assigned_document(
+        live_server.app,
+        corpus="diff-test",
+        document="diff-doc",
+        texts=[EMOJI_MT, CJK_MT, PLAIN_MT],
+        username="differ",
+        password=PASSWORD,
+    )
+    return {
+        "emoji": f"/annotate/{document_id}/1",
+        "cjk": f"/annotate/{document_id}/2",
+        "plain": f"/annotate/{document_id}/3",
+    }
 
 
 @pytest.fixture
 def page(live_server: LiveServer, browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    log_in(page, live_server.url, "differ", PASSWORD)
-    yield page
-    context.close()
-    assert errors == []
+    with page_logged_in_as(browser, live_server.url, "differ", PASSWORD) as page:
+        yield page
 
 
 def diff_html(page: Page) -> str:

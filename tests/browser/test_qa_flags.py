@@ -12,11 +12,13 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.assignment import create_campaign
-from app.extensions import db
-from app.models import Corpus, Document, Segment, Translation, User
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import log_in, select_text
+from tests.browser.helpers import (
+    assigned_document,
+    failing_on_page_errors,
+    logged_in_context,
+    select_text,
+)
 from tests.browser.test_accessibility import AXE, AXE_PATH, audit
 
 pytestmark = pytest.mark.browser
@@ -31,30 +33,23 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def doc_url(live_server: LiveServer) -> str:
-    with live_server.app.app_context():
-        corpus = Corpus(name="qa-flags-test", source_lang="zh", target_lang="en")
-        document = Document(corpus=corpus, name="qa-flags-doc")
-        for position, mt in enumerate(TEXTS, start=1):
-            segment = Segment(position=position, kind="body", source="源文")
-            segment.translations.append(Translation(system="mt", text=mt))
-            document.segments.add(segment)
-        user = User(username="flagger")
-        user.set_password(PASSWORD)
-        db.session.add_all([document, user])
-        db.session.flush()
-        create_campaign(db.session, name="qa-flags", corpus=corpus, annotators=[user])
-        db.session.commit()
-        return f"{live_server.url}/annotate/{document.id}"
+    document_id = assigned_document(
+        live_server.app,
+        corpus="qa-flags-test",
+        document="qa-flags-doc",
+        texts=TEXTS,
+        username="flagger",
+        password=PASSWORD,
+    )
+    return f"{live_server.url}/annotate/{document_id}"
 
 
 @pytest.fixture(scope="module")
 def context(live_server: LiveServer, browser) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    context.route(f"{live_server.url}{AXE_PATH}", lambda route: route.fulfill(
-        path=str(AXE), content_type="text/javascript"))  # fmt: skip
-    log_in(context.new_page(), live_server.url, "flagger", PASSWORD)
-    yield context
-    context.close()
+    with logged_in_context(browser, live_server.url, "flagger", PASSWORD) as context:
+        context.route(f"{live_server.url}{AXE_PATH}", lambda route: route.fulfill(
+            path=str(AXE), content_type="text/javascript"))  # fmt: skip
+        yield context
 
 
 #: The text under each range of a highlight, in the order of the MT.
@@ -65,12 +60,8 @@ HIGHLIGHTED_JS = """(name) => [...CSS.highlights.get(name)]
 
 @pytest.fixture
 def page(context) -> Iterator[Page]:
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    page.close()
-    assert errors == []
+    with failing_on_page_errors(context.new_page()) as page:
+        yield page
 
 
 def test_a_decision_by_keyboard_keeps_the_focus_on_its_button(

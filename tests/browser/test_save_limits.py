@@ -9,17 +9,14 @@ import json
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from app.assignment import create_campaign
-from app.extensions import db
-from app.models import Assessment, Corpus, Document, Segment, Translation, User
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import log_in
+from tests.browser.helpers import assigned_document, page_logged_in_as, stored_assessment
 
 pytestmark = pytest.mark.browser
 
+DOCUMENT = "save-limits-doc"
 PASSWORD = "save-limits-pw"
 TEXTS = ["First segment.", "Second segment.", "Third segment.", "Fourth segment."]
 SAVE_URL = "**/annotate/api/assessments/**"
@@ -33,46 +30,21 @@ Storage.prototype.setItem = function () {
 
 @pytest.fixture(scope="module")
 def doc_url(live_server: LiveServer) -> str:
-    with live_server.app.app_context():
-        corpus = Corpus(name="save-limits", source_lang="zh", target_lang="en")
-        document = Document(corpus=corpus, name="save-limits-doc")
-        for position, mt in enumerate(TEXTS, start=1):
-            segment = Segment(position=position, kind="body", source="源文")
-            segment.translations.append(Translation(system="mt", text=mt))
-            document.segments.add(segment)
-        user = User(username="limits")
-        user.set_password(PASSWORD)
-        db.session.add_all([document, user])
-        db.session.flush()
-        create_campaign(db.session, name="save-limits", corpus=corpus, annotators=[user])
-        db.session.commit()
-        return f"{live_server.url}/annotate/{document.id}"
+    document_id = assigned_document(
+        live_server.app,
+        corpus="save-limits",
+        document=DOCUMENT,
+        texts=TEXTS,
+        username="limits",
+        password=PASSWORD,
+    )
+    return f"{live_server.url}/annotate/{document_id}"
 
 
 @pytest.fixture
 def page(live_server: LiveServer, browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    log_in(page, live_server.url, "limits", PASSWORD)
-    yield page
-    context.close()
-    assert errors == []
-
-
-def _stored(live_server: LiveServer, position: int) -> Assessment | None:
-    with live_server.app.app_context():
-        assessment = db.session.scalar(
-            sa.select(Assessment)
-            .join(Translation)
-            .join(Segment)
-            .join(Document)
-            .where(Document.name == "save-limits-doc", Segment.position == position)
-        )
-        if assessment is not None:
-            db.session.expunge(assessment)
-        return assessment
+    with page_logged_in_as(browser, live_server.url, "limits", PASSWORD) as page:
+        yield page
 
 
 def test_done_saves_directly_when_the_browser_refuses_to_store(
@@ -85,7 +57,7 @@ def test_done_saves_directly_when_the_browser_refuses_to_store(
     page.locator("#post-edit").fill("Saved without any storage.")
     page.keyboard.press("Control+Enter")
     expect(page).to_have_url(f"{doc_url}/2")
-    stored = _stored(live_server, 1)
+    stored = stored_assessment(live_server.app, DOCUMENT, 1)
     assert stored is not None
     assert (stored.post_edit, stored.status) == ("Saved without any storage.", "done")
 
@@ -99,7 +71,7 @@ def test_done_saves_directly_when_the_browser_refuses_to_store(
     expect(page).to_have_url(f"{doc_url}/2")
     page.unroute(SAVE_URL)
     expect(status).to_contain_text("Saved version", timeout=10_000)
-    stored = _stored(live_server, 2)
+    stored = stored_assessment(live_server.app, DOCUMENT, 2)
     assert stored is not None and stored.post_edit == "Kept in the page only."
 
 
@@ -134,5 +106,5 @@ def test_typing_without_a_pause_still_autosaves(
     page.clock.run_for(600)
     expect(status).to_contain_text(f"Saved version {version + 1}")
     assert sent[-1] == "Third segment. 0 1 2 3 4 5"
-    stored = _stored(live_server, 3)
+    stored = stored_assessment(live_server.app, DOCUMENT, 3)
     assert stored is not None and stored.post_edit == "Third segment. 0 1 2 3 4 5"

@@ -17,14 +17,20 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from app.assessments import save_assessment
-from app.assignment import create_campaign
 from app.extensions import db
-from app.models import Assessment, Corpus, Document, Segment, Translation, User
+from app.models import Assessment, Translation
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import log_in, select_text
+from tests.browser.helpers import (
+    assigned_document,
+    failing_on_page_errors,
+    logged_in_context,
+    select_text,
+    stored_assessment,
+)
 
 pytestmark = pytest.mark.browser
 
+DOCUMENT = "shortcuts-doc"
 PASSWORD = "shortcuts-test-pw"
 TEXTS = [
     "😀 Wang Cola met Human Jiuhua at station B.",
@@ -37,38 +43,27 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def doc_url(live_server: LiveServer) -> str:
-    with live_server.app.app_context():
-        corpus = Corpus(name="shortcuts-test", source_lang="zh", target_lang="en")
-        document = Document(corpus=corpus, name="shortcuts-doc")
-        for position, mt in enumerate(TEXTS, start=1):
-            segment = Segment(position=position, kind="body", source="源文")
-            segment.translations.append(Translation(system="mt", text=mt))
-            document.segments.add(segment)
-        user = User(username="shortcutter")
-        user.set_password(PASSWORD)
-        db.session.add_all([document, user])
-        db.session.flush()
-        create_campaign(db.session, name="shortcuts", corpus=corpus, annotators=[user])
-        db.session.commit()
-        return f"{live_server.url}/annotate/{document.id}"
+    document_id = assigned_document(
+        live_server.app,
+        corpus="shortcuts-test",
+        document=DOCUMENT,
+        texts=TEXTS,
+        username="shortcutter",
+        password=PASSWORD,
+    )
+    return f"{live_server.url}/annotate/{document_id}"
 
 
 @pytest.fixture(scope="module")
 def context(live_server: LiveServer, browser) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    log_in(context.new_page(), live_server.url, "shortcutter", PASSWORD)
-    yield context
-    context.close()
+    with logged_in_context(browser, live_server.url, "shortcutter", PASSWORD) as context:
+        yield context
 
 
 @pytest.fixture
 def page(context) -> Iterator[Page]:
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    page.close()
-    assert errors == []
+    with failing_on_page_errors(context.new_page()) as page:
+        yield page
 
 
 def _saves(page: Page) -> list[str]:
@@ -81,20 +76,6 @@ def _saves(page: Page) -> list[str]:
         ),
     )
     return sent
-
-
-def _stored(live_server: LiveServer, position: int) -> Assessment | None:
-    with live_server.app.app_context():
-        assessment = db.session.scalar(
-            sa.select(Assessment)
-            .join(Translation)
-            .join(Segment)
-            .join(Document)
-            .where(Document.name == "shortcuts-doc", Segment.position == position)
-        )
-        if assessment is not None:
-            db.session.expunge(assessment)
-        return assessment
 
 
 def _mark(page: Page, text: str) -> None:
@@ -248,7 +229,7 @@ def test_reset_and_the_conflict_box_by_keys(
     expect(status).to_contain_text("Merging")
     page.keyboard.press("Control+s")
     expect(status).to_contain_text("Saved version")
-    stored = _stored(live_server, 3)
+    stored = stored_assessment(live_server.app, DOCUMENT, 3)
     assert stored is not None and stored.post_edit == "Theirs.!"
 
 
@@ -275,5 +256,5 @@ def test_next_and_no_errors_keys_and_the_cheat_sheet(
     page.keyboard.press("Control+Shift+Enter")
     expect(page.locator("#save-status")).to_contain_text("This is the last segment")
     expect(page.locator("#status-badge")).to_contain_text("No errors")
-    stored = _stored(live_server, 5)
+    stored = stored_assessment(live_server.app, DOCUMENT, 5)
     assert stored is not None and stored.status == "no_errors"
