@@ -10,11 +10,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import MtqaError
 from app.models import STATUSES, Assessment, ErrorSpan, Revision, Translation, User
+from app.models.base import utcnow
 from app.mqm import CATEGORIES, SEVERITIES, SIDES, normalise_category
 
 
@@ -104,7 +106,22 @@ _APPLIED = sa.select(Revision.id).where(
 )
 _SPANS = ErrorSpan.__table__
 _DROP_SPANS = sa.delete(_SPANS).where(_SPANS.c.assessment_id == sa.bindparam("assessment_id"))
+_ADD_SPANS = sa.insert(_SPANS).returning(_SPANS.c.id, sort_by_parameter_order=True)
 _ADD_REVISION = sa.insert(Revision.__table__)
+_ASSESSMENTS = Assessment.__table__
+_UPDATE = (
+    sa.update(_ASSESSMENTS)
+    .where(
+        _ASSESSMENTS.c.id == sa.bindparam("assessment_id"),
+        _ASSESSMENTS.c.version == sa.bindparam("base_version"),
+    )
+    .values(
+        {
+            name: sa.bindparam(name)
+            for name in ("post_edit", "status", "time_spent", "keystrokes", "version", "updated_at")
+        }
+    )
+)
 
 
 def find_assessment(
@@ -144,17 +161,47 @@ def already_applied(session: Session, assessment: Assessment, client_key: str) -
     return found is not None
 
 
-def _drop_spans(session: Session, assessment: Assessment) -> None:
-    """Delete the stored spans in one statement, without loading them first
-    (what `spans.clear()` would do, one object at a time), and start the
-    collection empty."""
+def _update_assessment(
+    session: Session, assessment: Assessment, *, base_version: int, **values: Any
+) -> None:
+    """UPDATE ... WHERE version = base_version as one statement, and the
+    object told the stored values. A row changed meanwhile matches nothing:
+    StaleDataError, as the ORM's own version check raises, before anything
+    else of the save is written. Every save runs this inside the write lock,
+    where the unit of work's bookkeeping for one row cost more than the
+    statement."""
+    values |= {"version": base_version + 1, "updated_at": utcnow()}
+    result = session.execute(
+        _UPDATE, {"assessment_id": assessment.id, "base_version": base_version, **values}
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleDataError(f"assessment {assessment.id} is no longer at version {base_version}")
+    for key, value in values.items():
+        set_committed_value(assessment, key, value)
+
+
+def _replace_spans(session: Session, assessment: Assessment, spans: Sequence[SpanData]) -> None:
+    """Delete the stored spans and insert `spans` in two statements, without
+    loading the old ones (what `spans.clear()` would do, one object at a
+    time); the assessment's collection then holds the new rows as stored."""
     if "spans" in sa.inspect(assessment).dict:
         for span in assessment.spans:
             if span in session:
                 session.expunge(span)
-    if assessment.id is not None:
-        session.execute(_DROP_SPANS, {"assessment_id": assessment.id})
-    set_committed_value(assessment, "spans", [])
+    session.execute(_DROP_SPANS, {"assessment_id": assessment.id})
+    created = utcnow()
+    rows = [{"assessment_id": assessment.id, "created_at": created, **s.as_dict()} for s in spans]
+    stored = []
+    if rows:
+        ids = session.execute(_ADD_SPANS, rows).scalars().all()
+        for span_id, row in zip(ids, rows, strict=True):
+            span = ErrorSpan(id=span_id, **row)
+            # Known to be stored: the session takes it as loaded, not new.
+            make_transient_to_detached(span)
+            session.add(span)
+            stored.append(span)
+    stored.sort(key=lambda span: (span.start, span.id))
+    set_committed_value(assessment, "spans", stored)
 
 
 def save_assessment(
@@ -197,33 +244,25 @@ def save_assessment(
         raise StaleVersionError(assessment)
     translation = assessment.translation
     was_finished = assessment.finished
-    if spans is not None:
-        checked = validate_spans(spans, translation.text, translation.segment.source)
-        _drop_spans(session, assessment)
-        assessment.spans.extend(
-            ErrorSpan(
-                side=s.side,
-                start=s.start,
-                end=s.end,
-                category=s.category,
-                severity=s.severity,
-                note=s.note,
-            )
-            for s in checked
-        )
-    if status == "no_errors" and any(s.severity != "Neutral" for s in assessment.spans):
+    checked = (
+        None
+        if spans is None
+        else validate_spans(spans, translation.text, translation.segment.source)
+    )
+    kept = [span_data(s) for s in assessment.spans] if checked is None else checked
+    if status == "no_errors" and any(s.severity != "Neutral" for s in kept):
         raise ValidationError("a segment with error spans cannot be marked 'no errors'")
-    assessment.post_edit = post_edit
-    assessment.status = status
-    assessment.time_spent = (assessment.time_spent or 0.0) + max(0.0, float(time_spent))
-    assessment.keystrokes = (assessment.keystrokes or 0) + max(0, int(keystrokes))
-    # Set by hand (version_id_generator=False) so a save that changes nothing
-    # but the spans still produces an UPDATE ... WHERE version = base_version.
-    assessment.version = base_version + 1
-    # One flush for the UPDATE ... WHERE version = base_version (StaleDataError
-    # on a concurrent update) and the spans; then the revision, a plain row
-    # that nothing reads back in this transaction.
-    session.flush()
+    _update_assessment(
+        session,
+        assessment,
+        base_version=base_version,
+        post_edit=post_edit,
+        status=status,
+        time_spent=(assessment.time_spent or 0.0) + max(0.0, float(time_spent)),
+        keystrokes=(assessment.keystrokes or 0) + max(0, int(keystrokes)),
+    )
+    if checked is not None:
+        _replace_spans(session, assessment, checked)
     session.execute(
         _ADD_REVISION,
         {
@@ -232,9 +271,7 @@ def save_assessment(
             "user_id": user.id,
             "post_edit": assessment.post_edit,
             "status": assessment.status,
-            "spans_json": json.dumps(
-                [span_data(s).as_dict() for s in assessment.spans], ensure_ascii=False
-            ),
+            "spans_json": json.dumps([s.as_dict() for s in kept], ensure_ascii=False),
             "client_key": client_key,
         },
     )

@@ -430,20 +430,27 @@ def test_concurrent_update_between_load_and_flush_is_a_conflict(
     status, first = save(logged_in, translation.id, post_edit="first text")
     assert status == 200
 
-    def concurrent_writer(_mapper, connection, target) -> None:
-        connection.execute(
-            sa.update(Assessment.__table__)
-            .where(Assessment.__table__.c.id == target.id)
-            .values(version=Assessment.__table__.c.version + 1, post_edit="written elsewhere")
-        )
+    table = Assessment.__table__
+    overtaken = []
 
-    sa.event.listen(Assessment, "before_update", concurrent_writer)
+    def concurrent_writer(connection, _cursor, statement, *_args) -> None:
+        # Just before the save's own UPDATE reaches the database.
+        if statement.startswith("UPDATE assessment") and not overtaken:
+            overtaken.append(statement)
+            connection.execute(
+                sa.update(table)
+                .where(table.c.id == first["assessment_id"])
+                .values(version=table.c.version + 1, post_edit="written elsewhere")
+            )
+
+    sa.event.listen(db.engine, "before_cursor_execute", concurrent_writer)
     try:
         status, body = save(
             logged_in, translation.id, base_version=first["version"], post_edit="mine"
         )
     finally:
-        sa.event.remove(Assessment, "before_update", concurrent_writer)
+        sa.event.remove(db.engine, "before_cursor_execute", concurrent_writer)
+    assert overtaken
     assert status == 409
     # The writer's change was rolled back with ours; the stored row is intact.
     assert body["current"]["version"] == first["version"]
