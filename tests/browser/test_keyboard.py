@@ -143,3 +143,40 @@ def test_finish_a_segment_without_the_mouse(
     page.evaluate("window.MtqaEditor.markDirty()")
     expect(page.locator("#save-status")).to_contain_text("Saved version", timeout=10_000)
     expect(page.locator("#span-list .span-delete")).to_be_focused()
+
+
+@pytest.fixture(scope="module")
+def meta_doc_path(live_server: LiveServer) -> str:
+    """Two metadata segments (context only, no editor) before two body ones."""
+    document_id = assigned_document(
+        live_server.app,
+        corpus="keyboard-meta-test",
+        document="keyboard-meta-doc",
+        texts=[MT_1, MT_2],
+        username="metatypist",
+        password=PASSWORD,
+        meta_segments=2,
+    )
+    return f"/annotate/{document_id}"
+
+
+def test_n_and_p_move_on_from_a_segment_shown_for_context_only(
+    live_server: LiveServer, meta_doc_path: str, browser
+) -> None:
+    with page_logged_in_as(browser, live_server.url, "metatypist", PASSWORD) as page:
+        page.goto(f"{live_server.url}{meta_doc_path}/2")
+        expect(page.locator(".notice")).to_contain_text("for context only")
+        expect(page.locator("#post-edit")).to_have_count(0)
+        expect(page.locator("#next-btn")).to_have_attribute("aria-keyshortcuts", "N")
+
+        page.keyboard.press("n")
+        page.wait_for_url(f"**{meta_doc_path}/3")
+        expect(page.locator("#mt")).to_have_text(MT_1)
+
+        # Back to metadata by its context link, then P: there is no
+        # annotatable segment before it, so P has nowhere to go.
+        page.goto(f"{live_server.url}{meta_doc_path}/1")
+        expect(page.locator("#prev-btn")).to_have_count(0)
+        page.keyboard.press("p")
+        page.keyboard.press("Shift+N")
+        page.wait_for_url(f"**{meta_doc_path}/3")
