@@ -180,3 +180,23 @@ def test_n_and_p_move_on_from_a_segment_shown_for_context_only(
         page.keyboard.press("p")
         page.keyboard.press("Shift+N")
         page.wait_for_url(f"**{meta_doc_path}/3")
+
+
+def test_the_cheat_sheet_stays_closed_once_closed(
+    live_server: LiveServer, doc_path: str, page: Page
+) -> None:
+    sheet = page.locator("#shortcuts")
+    first_key = sheet.locator("dt").first
+    page.goto(f"{live_server.url}{doc_path}/1")
+    expect(first_key).to_be_visible()  # open on the first visit
+
+    page.keyboard.press("?")
+    expect(first_key).to_be_hidden()
+    page.goto(f"{live_server.url}{doc_path}/2")
+    expect(sheet).not_to_have_attribute("open", "")
+    expect(first_key).to_be_hidden()
+
+    page.locator("#shortcuts summary").click()
+    expect(first_key).to_be_visible()
+    page.reload()
+    expect(first_key).to_be_visible()

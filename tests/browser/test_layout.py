@@ -86,6 +86,28 @@ def test_source_beside_the_post_edit_on_a_laptop(
     audit(page, live_server, "layout-two-columns", artifacts)
 
 
+def test_the_save_buttons_stay_in_the_window(doc_url: str, page: Page) -> None:
+    """The segment with its source and diff is taller than a 720 px window:
+    the buttons stay at the window's bottom edge instead of below it, at
+    the top of the page and with the post-edit scrolled to the top."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{doc_url}/1")
+    assert page.evaluate("document.documentElement.scrollHeight") > 720
+    scrolls = ("window.scrollTo(0, 0)", "document.querySelector('#post-edit').scrollIntoView()")
+    for scrolled in scrolls:
+        page.evaluate(scrolled)
+        for button in ("#done-btn", "#next-btn", "#save-btn"):
+            (box,) = _boxes(page, button)
+            assert box["y"] >= 0 and box["y"] + box["height"] <= 720, (scrolled, button, box)
+        # Nothing of the segment shows through behind them.
+        hit = page.evaluate(
+            """() => { const b = document.querySelector('#done-btn').getBoundingClientRect();
+                       const el = document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2);
+                       return el && el.closest('#done-btn') !== null; }"""
+        )
+        assert hit, scrolled
+
+
 def test_source_above_the_mt_on_a_tablet(doc_url: str, page: Page, artifacts) -> None:
     page.set_viewport_size({"width": 820, "height": 1180})
     page.goto(f"{doc_url}/1")
