@@ -16,9 +16,6 @@
 
   const mtEl = document.getElementById("mt");
   const postEdit = document.getElementById("post-edit");
-  const spanList = document.getElementById("span-list");
-  const noSpans = document.getElementById("no-spans");
-  const spanCount = document.getElementById("span-count");
   const markBtn = document.getElementById("mark-btn");
   const selectionInfo = document.getElementById("selection-info");
   const saveStatus = document.getElementById("save-status");
@@ -125,69 +122,11 @@
     if (state.anchor !== state.focus && document.activeElement === mtEl) applySelection();
   }
 
-  /** Functions (li, span, index) adding controls to each error in the list
-   * ("Fix everywhere"), called as the list is built so that a focused one
-   * can be focused again after a re-render. */
-  const spanItemExtras = [];
-
-  function renderSpanList() {
-    // A save re-renders the list: a focused button keeps its focus (the
-    // same button of the same error, or of the next one after a delete).
-    const focusedItem = spanList.contains(document.activeElement)
-      ? document.activeElement.closest(".span-item") : null;
-    const refocus = focusedItem ? Number(focusedItem.dataset.span) : null;
-    const refocusKind = focusedItem ? Array.from(focusedItem.querySelectorAll("button"))
-      .indexOf(document.activeElement) : -1;
-    spanList.replaceChildren();
-    noSpans.hidden = state.spans.length > 0;
-    spanCount.textContent = state.spans.length ? "(" + state.spans.length + ")" : "";
-    state.spans.forEach(function (s, index) {
-      const li = document.createElement("li");
-      li.className = "span-item";
-      li.dataset.span = String(index);
-      const sev = document.createElement("span");
-      sev.className = "sev-badge sev-" + s.severity.toLowerCase();
-      sev.textContent = s.severity;
-      const body = document.createElement("div");
-      body.className = "span-body";
-      const cat = document.createElement("div");
-      cat.className = "span-category";
-      cat.textContent = s.category;
-      const quoted = document.createElement("q");
-      quoted.className = "span-quote";
-      quoted.textContent = s.start === s.end ? "(omission at " + s.start + ")" : spanText(s);
-      body.append(cat, quoted);
-      if (s.note) {
-        const noteEl = document.createElement("div");
-        noteEl.className = "span-note";
-        noteEl.textContent = s.note;
-        body.appendChild(noteEl);
-      }
-      const del = document.createElement("button");
-      del.type = "button";
-      del.className = "btn btn-small btn-danger-link span-delete";
-      del.textContent = "Delete";
-      del.setAttribute("aria-label", "Delete " + s.category + " error on “" + spanText(s) + "”");
-      del.setAttribute("aria-keyshortcuts", "Delete");
-      del.addEventListener("click", function () { deleteSpan(index); });
-      li.append(sev, body, del);
-      spanItemExtras.forEach(function (extra) { extra(li, s, index); });
-      li.addEventListener("mouseenter", function () { highlightSpan(index, true); });
-      li.addEventListener("mouseleave", function () { highlightSpan(index, false); });
-      spanList.appendChild(li);
-    });
-    if (refocus !== null) {
-      const item = spanList.children[Math.min(refocus, state.spans.length - 1)];
-      const buttons = item ? item.querySelectorAll("button") : [];
-      (buttons[refocusKind] || (item && item.querySelector(".span-delete")) || mtEl).focus();
-    }
-  }
-
-  function highlightSpan(index, on) {
-    mtEl.querySelectorAll("mark.err").forEach(function (mark) {
-      if (mark.dataset.spans.split(" ").includes(String(index))) mark.classList.toggle("err-hover", on);
-    });
-  }
+  const errorList = window.MtqaErrorList.create({
+    state: state, mtEl: mtEl, spanText: spanText,
+    onDelete: function (index, fromList) { deleteSpan(index, fromList); },
+  });
+  function renderSpanList() { errorList.render(); }
 
   function renderStatus() {
     if (!statusBadge) return;
@@ -389,9 +328,8 @@
   /** The error being worked on: the one focused in the list, else the one
    * at the cursor in the MT, else the only one; -1 if none. */
   function currentSpan() {
-    const item = spanList.contains(document.activeElement)
-      ? document.activeElement.closest(".span-item") : null;
-    if (item) return Number(item.dataset.span);
+    const inList = errorList.focused();
+    if (inList !== null) return inList;
     const at = spanAtCaret(false);
     if (at >= 0) return at;
     const before = spanAtCaret(true);
@@ -411,17 +349,8 @@
     markDirty();
     say("Deleted the " + span.category + " error on “" + spanText(span) + "”. Ctrl+Z brings it back. " +
       "Unsaved changes.", "pending");
-    if (!stayInList || !spanList.contains(document.activeElement)) mtEl.focus();
+    if (!stayInList || !errorList.contains(document.activeElement)) mtEl.focus();
   }
-
-  spanList.addEventListener("keydown", function (event) {
-    if ((event.key !== "Delete" && event.key !== "Backspace") ||
-        event.ctrlKey || event.altKey || event.metaKey) return;
-    const item = event.target.closest(".span-item");
-    if (!item) return;
-    event.preventDefault();
-    deleteSpan(Number(item.dataset.span), true);
-  });
 
   markBtn.addEventListener("mousedown", function (event) { event.preventDefault(); });
   markBtn.addEventListener("click", markSelection);
@@ -460,10 +389,7 @@
     markDirty: markDirty, sortSpans: sortSpans, undo: undo, setPostEdit: setPostEdit,
     resetPostEdit: resetPostEdit, currentSpan: currentSpan,
     /** Add controls to each error in the list; the list is built again. */
-    addSpanItemExtra: function (extra) {
-      spanItemExtras.push(extra);
-      renderSpanList();
-    },
+    addSpanItemExtra: errorList.addExtra,
     /** A hint under the MT (the selection line), read out by screen readers. */
     hint: function (message) { selectionInfo.textContent = message; },
     /** Forget the undo history (the spans were replaced by a saved version). */
