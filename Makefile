@@ -61,6 +61,7 @@ test-pg: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check app tests benchmarks config.py
 	$(BIN)/ruff format --check app tests benchmarks config.py
+	$(BIN)/mypy app config.py
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks

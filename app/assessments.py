@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -104,11 +104,11 @@ _APPLIED = sa.select(Revision.id).where(
     Revision.assessment_id == sa.bindparam("assessment_id"),
     Revision.client_key == sa.bindparam("client_key"),
 )
-_SPANS = ErrorSpan.__table__
+_SPANS = cast(sa.Table, ErrorSpan.__table__)
 _DROP_SPANS = sa.delete(_SPANS).where(_SPANS.c.assessment_id == sa.bindparam("assessment_id"))
 _ADD_SPANS = sa.insert(_SPANS).returning(_SPANS.c.id, sort_by_parameter_order=True)
-_ADD_REVISION = sa.insert(Revision.__table__)
-_ASSESSMENTS = Assessment.__table__
+_ADD_REVISION = sa.insert(cast(sa.Table, Revision.__table__))
+_ASSESSMENTS = cast(sa.Table, Assessment.__table__)
 _UPDATE = (
     sa.update(_ASSESSMENTS)
     .where(

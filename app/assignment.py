@@ -58,7 +58,7 @@ def plan(
             f"{per_segment} annotators per segment asked, but the team has {len(annotator_ids)}"
         )
     team = len(annotator_ids)
-    pairs = []
+    pairs: list[tuple[int, int]] = []
     for i, unit in enumerate(units):
         for k in range(per_segment):
             annotator = annotator_ids[(i * per_segment + k) % team]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -107,7 +106,7 @@ def import_command(
     from app.ingest import import_path
 
     report = import_path(
-        db.session,
+        db.session(),
         path,
         fmt=fmt,
         corpus_name=corpus_name,
@@ -135,8 +134,8 @@ def export_command(corpus_name: str, fmt: str, output: Path) -> None:
     from app.export import export_corpus
 
     corpus = corpus_by_name(corpus_name)
-    written = export_corpus(db.session, corpus, fmt, output, progress=True)
-    record(db.session, "export", detail=f"corpus={corpus.name!r} format={fmt} output={output}")
+    written = export_corpus(db.session(), corpus, fmt, output, progress=True)
+    record(db.session(), "export", detail=f"corpus={corpus.name!r} format={fmt} output={output}")
     db.session.commit()
     for path in written:
         click.echo(f"wrote {path}")
@@ -181,7 +180,7 @@ def score_command(
         from app.scoring.systems import format_table, system_table
 
         table = system_table(
-            db.session,
+            db.session(),
             corpus,
             baseline=baseline,
             source_error_weight=source_error_weight,
@@ -192,7 +191,7 @@ def score_command(
         else:
             click.echo(format_table(table))
         return
-    report = corpus_report(db.session, corpus, progress=not as_json)
+    report = corpus_report(db.session(), corpus, progress=not as_json)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
@@ -208,7 +207,7 @@ def agreement_command(corpus_name: str, as_json: bool) -> None:
     span precision/recall/F1, chrF/TER between post-edits."""
     from app.scoring.agreement import agreement_report, format_agreement
 
-    report = agreement_report(db.session, corpus_by_name(corpus_name))
+    report = agreement_report(db.session(), corpus_by_name(corpus_name))
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
@@ -234,8 +233,8 @@ def qa_command(corpus_name: str, glossary_path: Path | None, as_json: bool) -> N
 
     corpus = corpus_by_name(corpus_name)
     glossary = load_glossary(glossary_path) if glossary_path else []
-    flags = corpus_flags(db.session, corpus.id, glossary, target_lang=corpus.target_lang)
-    spans = corpus_spans(db.session, corpus.id)
+    flags = corpus_flags(db.session(), corpus.id, glossary, target_lang=corpus.target_lang)
+    spans = corpus_spans(db.session(), corpus.id)
     rows = precision_against_annotations(flags, spans, REGISTRY.ids())
     if as_json:
         payload = {
@@ -277,7 +276,7 @@ def backup_command(path: Path, force: bool) -> None:
         return
     # Recorded after the copy, in the live database: the copy is the state
     # before the backup was taken.
-    record(db.session, "backup", detail=str(path.resolve()))
+    record(db.session(), "backup", detail=str(path.resolve()))
     db.session.commit()
     click.echo(result.summary())
 
@@ -304,7 +303,7 @@ def corpus_set(name: str, script_normalisation: str | None) -> None:
     corpus = corpus_by_name(name)
     if script_normalisation is not None:
         corpus.script_normalisation = check_conversion(script_normalisation)
-    count = rebuild_stats(db.session, corpus, progress=True)
+    count = rebuild_stats(db.session(), corpus, progress=True)
     db.session.commit()
     click.echo(
         f"corpus {corpus.name!r}: script normalisation {corpus.script_normalisation}; "
@@ -344,7 +343,7 @@ def corpus_delete(name: str, yes: bool) -> None:
     # The foreign keys cascade in the database (ON DELETE CASCADE), so one
     # statement removes everything below the corpus.
     db.session.execute(sa.delete(Corpus).where(Corpus.id == corpus.id))
-    record(db.session, "delete", detail=summary)
+    record(db.session(), "delete", detail=summary)
     db.session.commit()
     click.echo(f"deleted {summary}")
 
@@ -379,7 +378,7 @@ def create_user(name: str, role: str, password: str, exist_ok: bool) -> None:
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    record(db.session, "user-create", user, detail=f"role={role}")
+    record(db.session(), "user-create", user, detail=f"role={role}")
     db.session.commit()
     click.echo(f"created {role} {name!r}")
 
@@ -397,7 +396,7 @@ def set_role(name: str, role: str) -> None:
         return
     old = user.role
     user.role = role
-    record(db.session, "role-change", user, detail=f"{old} -> {role}")
+    record(db.session(), "role-change", user, detail=f"{old} -> {role}")
     db.session.commit()
     click.echo(f"{name!r}: {old} -> {role}")
 
@@ -411,7 +410,7 @@ def list_users() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()
 
 
 # Commands of other areas (campaigns, API tokens, glossary) live beside

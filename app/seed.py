@@ -207,7 +207,7 @@ def main() -> None:
     url = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
     with app.app_context():
         try:
-            result = seed(db.session, instance_dir)
+            result = seed(db.session(), instance_dir)
         except MtqaError as exc:
             db.session.rollback()
             click.echo(f"Error: {exc}", err=True)

@@ -20,7 +20,7 @@ import hashlib
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, has_request_context, request
 
@@ -70,7 +70,8 @@ def init_static_urls(app: Flask) -> None:
         if fingerprint is not None:
             values["v"] = fingerprint
 
-    app.jinja_env.globals["url_for"] = _reusing_static_urls(app, app.jinja_env.globals["url_for"])
+    flask_url_for = cast(Callable[..., str], app.jinja_env.globals["url_for"])
+    app.jinja_env.globals["url_for"] = _reusing_static_urls(app, flask_url_for)
 
 
 def _reusing_static_urls(app: Flask, url_for: Callable[..., str]) -> Callable[..., str]:

@@ -162,11 +162,11 @@ def _applied_answer(assessment: Assessment, translation: Translation) -> Respons
 
 def _conflict(translation: Translation, client_key: str | None) -> ResponseReturnValue:
     db.session.rollback()
-    stored = find_assessment(db.session, translation.id, current_user.id)
+    stored = find_assessment(db.session(), translation.id, current_user.id)
     if (
         client_key is not None
         and stored is not None
-        and already_applied(db.session, stored, client_key)
+        and already_applied(db.session(), stored, client_key)
     ):
         # A retry that raced its own first attempt: that one was applied.
         return _applied_answer(stored, translation)
@@ -197,7 +197,7 @@ def save(translation_id: int) -> ResponseReturnValue:
     translation = db.session.scalar(_TRANSLATION, {"translation_id": translation_id})
     if translation is None:
         return json_error(404, f"no translation {translation_id}")
-    if not can_annotate(db.session, current_user, translation.id):
+    if not can_annotate(db.session(), current_user, translation.id):
         return json_error(403, f"translation {translation_id} is not assigned to you")
     segment = translation.segment
     if not is_annotatable(segment):
@@ -211,17 +211,17 @@ def save(translation_id: int) -> ResponseReturnValue:
 
     # Read before the write lock, which is then held for the writes only;
     # the UPDATE's version check catches a save that overtook this read.
-    existing = find_assessment(db.session, translation.id, current_user.id)
+    existing = find_assessment(db.session(), translation.id, current_user.id)
     if (
         data.client_key is not None
         and existing is not None
-        and already_applied(db.session, existing, data.client_key)
+        and already_applied(db.session(), existing, data.client_key)
     ):
         return _applied_answer(existing, translation)
-    begin_writes(db.session)
+    begin_writes(db.session())
     try:
         assessment = save_from_client(
-            db.session,
+            db.session(),
             translation,
             current_user,
             base_version=data.base_version,

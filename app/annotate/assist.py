@@ -55,7 +55,7 @@ def _translation_for_user(translation_id: int) -> Translation | ResponseReturnVa
     translation = db.session.get(Translation, translation_id)
     if translation is None:
         return json_error(404, f"no translation {translation_id}")
-    if not can_annotate(db.session, current_user, translation.id):
+    if not can_annotate(db.session(), current_user, translation.id):
         return json_error(403, f"translation {translation_id} is not assigned to you")
     return translation
 
@@ -73,20 +73,20 @@ def flags(translation_id: int) -> ResponseReturnValue:
     if not isinstance(found, Translation):
         return found
     document, mt = found.segment.document, found.text
-    if is_stale(db.session, document):
-        begin_writes(db.session)
+    if is_stale(db.session(), document):
+        begin_writes(db.session())
         try:
             # Checked again in the write transaction: a concurrent request
             # may have computed them since the read.
-            refresh_if_stale(db.session, document)
+            refresh_if_stale(db.session(), document)
             # Read before the commit, so that the lock is not taken again.
-            body = [flag_json(f, mt) for f in translation_flags(db.session, found.id)]
+            body = [flag_json(f, mt) for f in translation_flags(db.session(), found.id)]
             db.session.commit()
             return jsonify(flags=body)
         except (IntegrityError, StaleDataError):
             db.session.rollback()  # a concurrent request computed them first
     with read_only():
-        return jsonify(flags=[flag_json(f, mt) for f in translation_flags(db.session, found.id)])
+        return jsonify(flags=[flag_json(f, mt) for f in translation_flags(db.session(), found.id)])
 
 
 @bp.post("/annotate/api/flags/<int:flag_id>/decision")
@@ -103,7 +103,7 @@ def decide_flag(flag_id: int) -> ResponseReturnValue:
     payload = request.get_json(silent=True)
     status = payload.get("status") if isinstance(payload, dict) else None
     try:
-        decide(db.session, flag, current_user, status if isinstance(status, str) else "")
+        decide(db.session(), flag, current_user, status if isinstance(status, str) else "")
     except MtqaError as exc:
         db.session.rollback()
         return json_error(400, str(exc))
@@ -139,7 +139,7 @@ def propagation_candidates(translation_id: int) -> ResponseReturnValue:
     try:
         wrong, right = _pair(request.args.to_dict())
         candidates = find_candidates(
-            db.session,
+            db.session(),
             found.segment.document.corpus,
             wrong,
             right,
@@ -212,12 +212,12 @@ def _apply_one(
     if (
         translation is None
         or translation.segment.document.corpus_id != corpus_id
-        or not can_annotate(db.session, user, translation_id)
+        or not can_annotate(db.session(), user, translation_id)
     ):
         return _outcome(translation_id, "skipped", "not a translation of this corpus open to you")
     try:
         result = apply_correction(
-            db.session,
+            db.session(),
             translation,
             user,
             wrong,
@@ -257,9 +257,9 @@ def propagation_apply(translation_id: int) -> ResponseReturnValue:
         _apply_one(user, corpus_id, target_id, wrong, right, category, severity, note)
         for target_id in ids
     ]
-    corpus = db.session.get(Corpus, corpus_id)
+    corpus = db.session.get_one(Corpus, corpus_id)
     try:
-        add_term(db.session, corpus, right.strip(), wrong.strip(), user=user)
+        add_term(db.session(), corpus, right.strip(), wrong.strip(), user=user)
         db.session.commit()
         glossary = {"target": right.strip(), "wrong": wrong.strip()}
     except MtqaError as exc:

@@ -28,7 +28,7 @@ def glossary_import(path: Path, corpus_name: str) -> None:
     from app.glossary import import_glossary_tsv
 
     corpus = corpus_by_name(corpus_name)
-    added = import_glossary_tsv(db.session, corpus, path)
+    added = import_glossary_tsv(db.session(), corpus, path)
     db.session.commit()
     click.echo(f"added {added} glossary row(s) to {corpus.name}")
 
@@ -41,7 +41,7 @@ def glossary_list(corpus_name: str) -> None:
     from app.glossary import corpus_glossary
 
     corpus = corpus_by_name(corpus_name)
-    entries = corpus_glossary(db.session, corpus)
+    entries = corpus_glossary(db.session(), corpus)
     for entry in entries:
         wrong = ", ".join(entry.wrong_variants) or "-"
         source = f"\t[{entry.source_term}]" if entry.source_term else ""
@@ -69,7 +69,7 @@ def qa_flags_refresh(corpus_name: str) -> None:
         sa.select(Document).where(Document.corpus_id == corpus.id).order_by(Document.position)
     ).all()
     for document in documents:
-        result = refresh_flags(db.session, document)
+        result = refresh_flags(db.session(), document)
         added, removed, kept = added + result.added, removed + result.removed, kept + result.kept
     db.session.commit()
     click.echo(

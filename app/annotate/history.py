@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -131,14 +132,14 @@ def _viewed_assessment(translation: Translation) -> Assessment | None:
         if assessment.translation_id != translation.id:
             abort(404)
         return assessment
-    if not can_annotate(db.session, current_user, translation.id):
+    if not can_annotate(db.session(), current_user, translation.id):
         abort(403)
-    return find_assessment(db.session, translation.id, current_user.id)
+    return find_assessment(db.session(), translation.id, current_user.id)
 
 
 def _segment_url(translation: Translation) -> str:
     segment = translation.segment
-    system = {"system": translation.system} if len(segment.translations) > 1 else {}
+    system: dict[str, Any] = {"system": translation.system} if len(segment.translations) > 1 else {}
     return url_for(
         "annotate.segment", doc_id=segment.document_id, position=segment.position, **system
     )
@@ -150,7 +151,7 @@ def _history_page(
     status: int = 200,
     conflict: str | None = None,
 ) -> ResponseReturnValue:
-    entries = revision_entries(db.session, assessment)
+    entries = revision_entries(db.session(), assessment)
     own = assessment is None or assessment.annotator_id == current_user.id
     return (
         render_template(
@@ -170,7 +171,7 @@ def _history_page(
 @bp.app_template_global()
 def history_entries(assessment: Assessment | None) -> list[HistoryEntry]:
     """For the editor's history panel, newest first."""
-    return list(reversed(revision_entries(db.session, assessment)))
+    return list(reversed(revision_entries(db.session(), assessment)))
 
 
 @bp.get("/annotate/history/<int:translation_id>")
@@ -185,9 +186,9 @@ def history(translation_id: int) -> ResponseReturnValue:
 def history_panel(translation_id: int) -> ResponseReturnValue:
     """The editor's side panel alone, which history.js swaps in after a save."""
     translation = db.get_or_404(Translation, translation_id)
-    if not can_annotate(db.session, current_user, translation.id):
+    if not can_annotate(db.session(), current_user, translation.id):
         abort(403)
-    assessment = find_assessment(db.session, translation.id, current_user.id)
+    assessment = find_assessment(db.session(), translation.id, current_user.id)
     return render_template(
         "annotate/_history_panel.html", translation=translation, assessment=assessment
     )
@@ -197,7 +198,7 @@ def history_panel(translation_id: int) -> ResponseReturnValue:
 @login_required
 def restore(translation_id: int) -> ResponseReturnValue:
     translation = db.get_or_404(Translation, translation_id)
-    if not can_annotate(db.session, current_user, translation.id):
+    if not can_annotate(db.session(), current_user, translation.id):
         abort(403)
     if not is_annotatable(translation.segment):
         abort(400, description="This segment is not offered for annotation.")
@@ -205,12 +206,12 @@ def restore(translation_id: int) -> ResponseReturnValue:
     base_version = request.form.get("base_version", type=int)
     if version is None or base_version is None:
         abort(400, description="A restore names the version to restore and the current version.")
-    assessment = find_assessment(db.session, translation.id, current_user.id)
+    assessment = find_assessment(db.session(), translation.id, current_user.id)
     if assessment is None:
         abort(404)
     try:
         restore_revision(
-            db.session,
+            db.session(),
             assessment,
             user=current_user,
             version=version,
@@ -226,7 +227,7 @@ def restore(translation_id: int) -> ResponseReturnValue:
         abort(400, description=f"Version {version} cannot be restored: {exc}")
     except (StaleVersionError, StaleDataError, IntegrityError):
         db.session.rollback()
-        current = find_assessment(db.session, translation.id, current_user.id)
+        current = find_assessment(db.session(), translation.id, current_user.id)
         now = current.version if current is not None else 0
         message = (
             f"Not restored: this segment was saved meanwhile and is now at version {now}, "

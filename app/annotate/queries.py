@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.access import ADMIN, visible_to_role, visible_translations
 from app.models import (
@@ -75,7 +75,7 @@ class ProgressPage:
     next_after: int | None
 
 
-def _document_order() -> tuple[sa.ColumnElement[Any], ...]:
+def _document_order() -> tuple[InstrumentedAttribute[int], ...]:
     return (Document.corpus_id, Document.position, Document.id)
 
 
@@ -278,7 +278,7 @@ def _segment_statements(role: str) -> _SegmentStatements:
             .scalar_subquery()
         )
 
-    def surroundings(*, by_system: bool) -> sa.Select[Any]:
+    def surroundings(*, by_system: bool) -> sa.Select[*tuple[Any, ...]]:
         """The neighbouring segments with this system's MT and the user's
         post-edit, each row also carrying the previous and next positions.
         The segments are outer-joined to a single row, so that the

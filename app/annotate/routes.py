@@ -64,7 +64,7 @@ def template_helpers() -> dict[str, object]:
 @login_required
 def index() -> str:
     after = request.args.get("after", type=int)
-    page = document_progress(db.session, current_user, after=after)
+    page = document_progress(db.session(), current_user, after=after)
     next_url = url_for("annotate.index", after=page.next_after) if page.next_after else None
     return render_template(
         "annotate/index.html",
@@ -81,7 +81,7 @@ def index() -> str:
 @login_required
 def segment(doc_id: int, position: int) -> str:
     user = current_user._get_current_object()
-    page = segment_page(db.session, user, doc_id, position)
+    page = segment_page(db.session(), user, doc_id, position)
     if page is None:
         abort(404)
     document, corpus, seg = page.document, page.corpus, page.segment
@@ -92,10 +92,10 @@ def segment(doc_id: int, position: int) -> str:
     translation = _pick_translation(translations, assessments, request.args.get("system"))
     system = translation.system if translation else request.args.get("system")
     assessment = assessments.get(translation.id) if translation else None
-    around = surroundings(db.session, user, doc_id, position, system, CONTEXT_RADIUS)
+    around = surroundings(db.session(), user, doc_id, position, system, CONTEXT_RADIUS)
     system_arg: dict[str, Any] = {"system": system} if system and len(translations) > 1 else {}
 
-    def seg_url(pos: int | None, **args: str) -> str | None:
+    def seg_url(pos: int | None, **args: Any) -> str | None:
         if pos is None:
             return None
         return url_for("annotate.segment", doc_id=doc_id, position=pos, **args, **system_arg)

@@ -65,7 +65,7 @@ def assessment_dict(assessment: Assessment) -> dict[str, Any]:
 
 
 def own_assessment(translation: Translation, user: User) -> dict[str, Any]:
-    assessment = find_assessment(db.session, translation.id, user.id)
+    assessment = find_assessment(db.session(), translation.id, user.id)
     body = assessment_json(assessment, translation)
     return body | {"assessment_id": assessment.id if assessment is not None else None}
 
@@ -87,7 +87,7 @@ def list_assessments(translation_id: int, after: int, limit: int) -> Page[dict[s
         .where(Assessment.translation_id == translation.id, readable_assessments(user))
         .options(selectinload(Assessment.spans), selectinload(Assessment.annotator))
     )
-    page = keyset_page(db.session, stmt, Assessment.id, after=after, limit=limit)
+    page = keyset_page(db.session(), stmt, Assessment.id, after=after, limit=limit)
     return Page([assessment_dict(a) for a in page.items], page.next)
 
 
@@ -121,7 +121,7 @@ def put_own_assessment(translation_id: int) -> dict[str, Any]:
     if user.role not in (ADMIN, ANNOTATOR):
         raise api_abort(403, f"a {user.role} account reads results and annotates nothing")
     translation = load_or_404(Translation, translation_id, readable_translations(user))
-    if not can_annotate(db.session, user, translation.id):
+    if not can_annotate(db.session(), user, translation.id):
         raise api_abort(403, f"translation {translation_id} is not assigned to you")
     if not is_annotatable(translation.segment):
         raise api_abort(
@@ -134,7 +134,7 @@ def put_own_assessment(translation_id: int) -> dict[str, Any]:
 
     try:
         save_from_client(
-            db.session,
+            db.session(),
             translation,
             user,
             base_version=data.base_version,
@@ -175,7 +175,7 @@ def list_revisions(assessment_id: int, after: int, limit: int) -> Page[dict[str,
     """Revisions of an assessment: every accepted save, oldest first."""
     assessment = load_or_404(Assessment, assessment_id, readable_assessments(api_user()))
     stmt = sa.select(Revision).where(Revision.assessment_id == assessment.id)
-    page = keyset_page(db.session, stmt, Revision.id, after=after, limit=limit)
+    page = keyset_page(db.session(), stmt, Revision.id, after=after, limit=limit)
     items = [
         {
             "id": r.id,

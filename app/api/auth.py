@@ -30,7 +30,7 @@ def authenticate() -> None:
     scheme, _, presented = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():
         raise api_abort(401, "send an API token as 'Authorization: Bearer <token>'")
-    token = find_token(db.session, presented.strip())
+    token = find_token(db.session(), presented.strip())
     if token is None:
         raise api_abort(401, "unknown API token")
     if token.revoked_at is not None:

@@ -37,9 +37,9 @@ def _user(username: str) -> User:
 def create_command(username: str, name: str) -> None:
     """Create a token for USERNAME and print it: it cannot be shown again."""
     user = _user(username)
-    token, plaintext = create_token(db.session, user, name)
+    token, plaintext = create_token(db.session(), user, name)
     record(
-        db.session,
+        db.session(),
         "token-create",
         user=user,
         detail=f"token={token.id} prefix={token.prefix} name={token.name!r} via=cli",
@@ -57,7 +57,7 @@ def create_command(username: str, name: str) -> None:
 def list_command(username: str | None) -> None:
     """List tokens (of USERNAME, or of everyone): id, prefix, owner, state."""
     user = _user(username) if username else None
-    tokens = list_tokens(db.session, user)
+    tokens = list_tokens(db.session(), user)
     if not tokens:
         click.echo("no API tokens")
         return
@@ -75,12 +75,12 @@ def list_command(username: str | None) -> None:
 @reports_errors
 def revoke_command(token_id: int) -> None:
     """Revoke token TOKEN_ID (see `mtqa api token list`)."""
-    token = get_token(db.session, token_id)
-    if not revoke_token(db.session, token):
+    token = get_token(db.session(), token_id)
+    if not revoke_token(db.session(), token):
         click.echo(f"token {token.id} was already revoked")
         return
     record(
-        db.session,
+        db.session(),
         "token-revoke",
         user=token.user,
         detail=f"token={token.id} prefix={token.prefix} via=cli",

@@ -60,7 +60,7 @@ def load_or_404(model: type[M], object_id: int, readable: sa.ColumnElement[bool]
 def list_corpora(after: int, limit: int) -> Page[Corpus]:
     """Corpora the caller can read, by id."""
     stmt = sa.select(Corpus).where(readable_corpora(api_user()))
-    return keyset_page(db.session, stmt, Corpus.id, after=after, limit=limit)
+    return keyset_page(db.session(), stmt, Corpus.id, after=after, limit=limit)
 
 
 @blp.get("/corpora/<int:corpus_id>")
@@ -80,7 +80,7 @@ def list_documents(corpus_id: int, after: int, limit: int) -> Page[Document]:
     user = api_user()
     corpus = load_or_404(Corpus, corpus_id, readable_corpora(user))
     stmt = sa.select(Document).where(Document.corpus_id == corpus.id, readable_documents(user))
-    return keyset_page(db.session, stmt, Document.id, after=after, limit=limit)
+    return keyset_page(db.session(), stmt, Document.id, after=after, limit=limit)
 
 
 @blp.get("/documents/<int:document_id>")
@@ -134,7 +134,7 @@ def list_segments(document_id: int, after: int, limit: int) -> Page[dict[str, An
     user = api_user()
     document = load_or_404(Document, document_id, readable_documents(user))
     stmt = sa.select(Segment).where(Segment.document_id == document.id, readable_segments(user))
-    page = keyset_page(db.session, stmt, Segment.id, after=after, limit=limit)
+    page = keyset_page(db.session(), stmt, Segment.id, after=after, limit=limit)
     return Page(_segment_dicts(list(page.items)), page.next)
 
 

@@ -22,7 +22,7 @@ bp = Blueprint("tokens", __name__, url_prefix="/tokens", template_folder="templa
 def _index(
     new_token: str | None = None, error: str | None = None, status: int = 200
 ) -> ResponseReturnValue:
-    tokens = list_tokens(db.session, current_user)
+    tokens = list_tokens(db.session(), current_user)
     page = render_template(
         "tokens/index.html",
         tokens=tokens,
@@ -44,12 +44,12 @@ def index() -> ResponseReturnValue:
 def create() -> ResponseReturnValue:
     name = request.form.get("name", "")
     try:
-        token, plaintext = create_token(db.session, current_user, name)
+        token, plaintext = create_token(db.session(), current_user, name)
     except MtqaError as exc:
         db.session.rollback()
         return _index(error=str(exc), status=400)
     record(
-        db.session,
+        db.session(),
         "token-create",
         user=current_user,
         detail=f"token={token.id} prefix={token.prefix} name={token.name!r}",
@@ -63,12 +63,12 @@ def create() -> ResponseReturnValue:
 @login_required
 def revoke(token_id: int) -> ResponseReturnValue:
     try:
-        token = get_token(db.session, token_id, owner=current_user)
+        token = get_token(db.session(), token_id, owner=current_user)
     except NotFoundError:
         abort(404)
-    if revoke_token(db.session, token):
+    if revoke_token(db.session(), token):
         record(
-            db.session,
+            db.session(),
             "token-revoke",
             user=current_user,
             detail=f"token={token.id} prefix={token.prefix}",

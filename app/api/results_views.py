@@ -65,7 +65,7 @@ def corpus_scores(corpus_id: int) -> dict[str, Any]:
     """
     _require_results_reader()
     corpus = load_or_404(Corpus, corpus_id, sa.true())
-    report = corpus_report(db.session, corpus, keep_segments=False)
+    report = corpus_report(db.session(), corpus, keep_segments=False)
     return _finite(report.as_dict())
 
 
@@ -107,9 +107,9 @@ def corpus_export(corpus_id: int, format: str) -> Response:
     directory = Path(tempfile.mkdtemp(prefix="mtqa-export-"))
     try:
         path = directory / f"{_UNSAFE_NAME.sub('_', corpus.name) or 'corpus'}.{suffix}"
-        written = export_corpus(db.session, corpus, format, path)
+        written = export_corpus(db.session(), corpus, format, path)
         record(
-            db.session,
+            db.session(),
             "export",
             user=user,
             detail=f"corpus={corpus.name!r} format={format} via=api",

@@ -80,7 +80,7 @@ def login() -> ResponseReturnValue:
             # One message for every failure: no hint whether the name exists
             # or the account is disabled.
             record(
-                db.session,
+                db.session(),
                 "login-failed",
                 named,
                 detail=f"username={form.username.data!r}",
@@ -90,7 +90,7 @@ def login() -> ResponseReturnValue:
             flash("Invalid username or password.", "error")
             return render_template("auth/login.html", form=form), 401
         login_user(user, remember=bool(form.remember.data))
-        record(db.session, "login", user, remote_addr=request.remote_addr)
+        record(db.session(), "login", user, remote_addr=request.remote_addr)
         db.session.commit()
         return redirect(next_url or url_for("annotate.index"))
     return render_template("auth/login.html", form=form)
@@ -99,7 +99,7 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    record(db.session, "logout", current_user, remote_addr=request.remote_addr)
+    record(db.session(), "logout", current_user, remote_addr=request.remote_addr)
     db.session.commit()
     logout_user()
     flash("You have been logged out.", "info")

@@ -43,7 +43,7 @@ from app.reports.highlight import highlight
 def adjudication_list(campaign_id: int) -> str:
     campaign = db.get_or_404(Campaign, campaign_id)
     after = request.args.get("after", type=int)
-    items, next_after = adjudication_items(db.session, campaign, after=after)
+    items, next_after = adjudication_items(db.session(), campaign, after=after)
     return render_template(
         "campaigns/adjudicate_list.html",
         campaign=campaign,
@@ -117,8 +117,8 @@ def _render(
     annotations: list[Assessment] | None = None,
 ) -> ResponseReturnValue:
     if annotations is None:
-        annotations = campaign_annotations(db.session, campaign, translation.id)
-    gold = current_gold(db.session, translation.id)
+        annotations = campaign_annotations(db.session(), campaign, translation.id)
+    gold = current_gold(db.session(), translation.id)
     columns = _columns(annotations, gold, translation)
     if picked is not None:
         # Re-shown after a refused save: keep the reviewer's own choices.
@@ -141,7 +141,7 @@ def _render(
 
 def _translation_in(campaign: Campaign, translation_id: int) -> Translation:
     translation = db.get_or_404(Translation, translation_id)
-    if not in_campaign(db.session, campaign, translation.id):
+    if not in_campaign(db.session(), campaign, translation.id):
         abort(404)
     return translation
 
@@ -153,8 +153,8 @@ def _translation_in(campaign: Campaign, translation_id: int) -> Translation:
 def adjudicate(campaign_id: int, translation_id: int) -> ResponseReturnValue:
     campaign = db.get_or_404(Campaign, campaign_id)
     translation = _translation_in(campaign, translation_id)
-    gold = current_gold(db.session, translation.id)
-    annotations = campaign_annotations(db.session, campaign, translation.id)
+    gold = current_gold(db.session(), translation.id)
+    annotations = campaign_annotations(db.session(), campaign, translation.id)
     form = GoldForm(formdata=None)
     if gold is not None:
         form.post_edit.data = gold.post_edit if gold.post_edit is not None else translation.text
@@ -188,7 +188,7 @@ def save(campaign_id: int, translation_id: int) -> ResponseReturnValue:
     post_edit = (form.post_edit.data or "").replace("\r\n", "\n")
     try:
         gold = save_gold(
-            db.session,
+            db.session(),
             translation,
             current_user,
             gold_id=gold_id,
@@ -198,7 +198,7 @@ def save(campaign_id: int, translation_id: int) -> ResponseReturnValue:
             span_ids=span_ids,
         )
         record(
-            db.session,
+            db.session(),
             "adjudicate",
             current_user,
             detail=(
@@ -231,7 +231,7 @@ def _conflict(
     """Refuse the save, show the current gold, keep the reviewer's text and
     choices in the form, now based on the current gold so that saving
     again is a deliberate decision taken with it in view."""
-    gold = current_gold(db.session, translation.id)
+    gold = current_gold(db.session(), translation.id)
     message = str(exc) if isinstance(exc, GoldConflict) else str(GoldConflict(gold))
     form.gold_id.data = str(gold.id) if gold is not None else ""
     form.base_version.data = str(gold.version) if gold is not None else "0"

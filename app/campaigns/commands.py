@@ -75,7 +75,7 @@ def create(
     corpus = corpus_by_name(corpus_name)
     team = _users(annotators)
     campaign = create_campaign(
-        db.session,
+        db.session(),
         name=name,
         corpus=corpus,
         annotators=team,
@@ -86,7 +86,7 @@ def create(
         description=description,
     )
     record(
-        db.session,
+        db.session(),
         "campaign-create",
         None,
         detail=(
@@ -109,7 +109,7 @@ def create(
 @campaign_group.command("list")
 def list_campaigns() -> None:
     """List campaigns with their progress (finished / assigned)."""
-    summaries = campaign_summaries(db.session)
+    summaries = campaign_summaries(db.session())
     if not summaries:
         click.echo("no campaigns")
         return
@@ -127,10 +127,10 @@ def list_campaigns() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def progress(name: str, as_json: bool) -> None:
     """Progress of each annotator in campaign NAME."""
-    campaign = campaign_by_name(db.session, name)
+    campaign = campaign_by_name(db.session(), name)
     if campaign is None:
         raise click.ClickException(f"no campaign named {name!r} (see `mtqa campaign list`)")
-    rows = annotator_progress(db.session, campaign)
+    rows = annotator_progress(db.session(), campaign)
     if as_json:
         payload = {
             "campaign": campaign.name,

@@ -3,6 +3,8 @@ campaign's per-annotator progress."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -27,7 +29,7 @@ from app.models import Campaign, Corpus, Document, Translation, User
 @login_required
 @role_required(ADMIN)
 def index() -> str:
-    return render_template("campaigns/index.html", summaries=campaign_summaries(db.session))
+    return render_template("campaigns/index.html", summaries=campaign_summaries(db.session()))
 
 
 def _fill_choices(form: CampaignForm) -> dict[int, tuple[int, str]]:
@@ -80,7 +82,7 @@ def new() -> ResponseReturnValue:
             sa.select(User).where(User.id.in_(form.annotators.data)).order_by(User.username)
         ).all()
         campaign = create_campaign(
-            db.session,
+            db.session(),
             name=form.name.data or "",
             corpus=corpus,
             annotators=annotators,
@@ -92,7 +94,7 @@ def new() -> ResponseReturnValue:
             created_by=current_user,
         )
         record(
-            db.session,
+            db.session(),
             "campaign-create",
             current_user,
             detail=_detail(campaign, annotators),
@@ -107,7 +109,7 @@ def new() -> ResponseReturnValue:
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 
-def _detail(campaign: Campaign, annotators: list[User]) -> str:
+def _detail(campaign: Campaign, annotators: Sequence[User]) -> str:
     team = ",".join(u.username for u in annotators)
     return (
         f"campaign={campaign.name} corpus_id={campaign.corpus_id} mode={campaign.mode} "
@@ -121,5 +123,5 @@ def _detail(campaign: Campaign, annotators: list[User]) -> str:
 @role_required(ADMIN)
 def show(campaign_id: int) -> str:
     campaign = db.get_or_404(Campaign, campaign_id)
-    rows = annotator_progress(db.session, campaign)
+    rows = annotator_progress(db.session(), campaign)
     return render_template("campaigns/show.html", campaign=campaign, rows=rows)

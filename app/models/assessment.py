@@ -9,7 +9,7 @@ HTTP 409 with the current version, so no save silently overwrites another.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar, Final
+from typing import TYPE_CHECKING, Final
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -59,7 +59,8 @@ class Assessment(Base):
         order_by="(ErrorSpan.start, ErrorSpan.id)",
     )
 
-    __mapper_args__: ClassVar[dict[str, object]] = {
+    # Not ClassVar: the declarative base declares it as an instance variable.
+    __mapper_args__ = {  # noqa: RUF012
         "version_id_col": version,
         "version_id_generator": False,
     }

@@ -171,7 +171,7 @@ def _documents_and_worst(
                 candidates.sort(key=lambda c: (-c[0], c[1]))
                 del candidates[worst:]
     candidates.sort(key=lambda c: (-c[0], c[1]))
-    documents = [
+    documents: list[dict[str, object]] = [
         {"document": name, "segments": len(values), "mqm": corpus_mqm(values)}
         for name, values in penalties.items()
     ]
@@ -228,8 +228,8 @@ def chart_data(
     report = corpus_report(session, corpus)
     documents, worst_rows = _documents_and_worst(session, corpus, report, worst)
     segment_scores = list(report.segment_scores.values())
-    chrf = [s["chrf"] for s in segment_scores if s.get("chrf") is not None]
-    ter = [s["ter"] for s in segment_scores if s.get("ter") is not None]
+    chrf = [v for s in segment_scores if (v := s.get("chrf")) is not None]
+    ter = [v for s in segment_scores if (v := s.get("ter")) is not None]
     return {
         "corpus": {
             "name": corpus.name,

@@ -10,6 +10,7 @@ so the figures are there without JavaScript and for screen readers.
 from __future__ import annotations
 
 import json
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Response, render_template
@@ -50,10 +51,10 @@ def charts(corpus_name: str) -> str:
         from app.reports.routes import corpus as corpus_page
 
         return corpus_page(corpus_name + "/charts")
-    data = chart_data(db.session, corpus)
+    data = chart_data(db.session(), corpus)
     worst = [
         {**row, "mt_html": _marked(row, "target"), "source_html": _marked(row, "source")}
-        for row in data["worst"]
+        for row in cast(list[dict[str, Any]], data["worst"])
     ]
     return render_template("reports/charts.html", corpus=corpus, data=data, worst=worst)
 
@@ -63,5 +64,5 @@ def charts(corpus_name: str) -> str:
 def charts_json(corpus_name: str) -> Response:
     """The charts' data, keys in the order they are built (not re-sorted)."""
     corpus = db.first_or_404(sa.select(Corpus).where(Corpus.name == corpus_name))
-    body = json.dumps(chart_data(db.session, corpus), indent=2, ensure_ascii=False)
+    body = json.dumps(chart_data(db.session(), corpus), indent=2, ensure_ascii=False)
     return Response(body + "\n", mimetype="application/json")

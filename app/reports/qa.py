@@ -19,7 +19,7 @@ from app.reports import bp
 @login_required
 def qa(corpus_name: str) -> str:
     corpus = db.first_or_404(sa.select(Corpus).where(Corpus.name == corpus_name))
-    rows = precision_from_decisions(db.session, corpus)
+    rows = precision_from_decisions(db.session(), corpus)
     total = DecisionPrecision(
         "all",
         sum(r.flags for r in rows),

@@ -52,20 +52,20 @@ def _error_table(report: CorpusReport) -> list[tuple[str, list[int], int]]:
 @bp.get("/")
 @login_required
 def index() -> str:
-    return render_template("reports/index.html", summaries=corpus_summaries(db.session))
+    return render_template("reports/index.html", summaries=corpus_summaries(db.session()))
 
 
 @bp.get("/<path:corpus_name>")
 @login_required
 def corpus(corpus_name: str) -> str:
     corpus = _corpus_or_404(corpus_name)
-    report = corpus_report(db.session, corpus)
+    report = corpus_report(db.session(), corpus)
     pages = max(1, -(-report.n_segments // PER_PAGE))
     page = request.args.get("page", 1, type=int)
     if page < 1 or page > pages:
         abort(404)
     start = (page - 1) * PER_PAGE
-    with closing(finished_pairs(db.session, corpus)) as pairs:
+    with closing(finished_pairs(db.session(), corpus)) as pairs:
         rows = [
             SegmentRow(
                 pair,
@@ -75,7 +75,7 @@ def corpus(corpus_name: str) -> str:
             )
             for pair in islice(pairs, start, start + PER_PAGE)
         ]
-    systems = corpus_systems(db.session, corpus)
+    systems = corpus_systems(db.session(), corpus)
     return render_template(
         "reports/corpus.html",
         corpus=corpus,
@@ -99,6 +99,6 @@ def corpus(corpus_name: str) -> str:
 def scores_json(corpus_name: str) -> Response:
     """The report as `mtqa score --json` prints it, with per-segment scores;
     serialised here rather than by jsonify, which would re-sort the keys."""
-    report = corpus_report(db.session, _corpus_or_404(corpus_name))
+    report = corpus_report(db.session(), _corpus_or_404(corpus_name))
     body = json.dumps(report.as_dict(segments=True), indent=2, ensure_ascii=False)
     return Response(body + "\n", mimetype="application/json")

@@ -21,7 +21,7 @@ from app.scoring.systems import system_table
 def systems(corpus_name: str) -> str:
     corpus = db.first_or_404(sa.select(Corpus).where(Corpus.name == corpus_name))
     try:
-        table = system_table(db.session, corpus, baseline=request.args.get("baseline") or None)
+        table = system_table(db.session(), corpus, baseline=request.args.get("baseline") or None)
     except MtqaError as exc:
         abort(400, description=str(exc))
     metric_names = [m for m in METRICS if any(m in r.metrics for r in table.systems)]

@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sacrebleu
 import sqlalchemy as sa
@@ -157,7 +157,7 @@ def _row_values(
     return values
 
 
-def _build_refresh_statements() -> tuple[sa.Select[Any], sa.Select[Any]]:
+def _build_refresh_statements() -> tuple[sa.Select[*tuple[Any, ...]], sa.Select[*tuple[Any, ...]]]:
     """The two reads of a refresh, built once with bound parameters: a save
     binds values only (building and caching the statements per save cost as
     much as running them)."""
@@ -173,7 +173,7 @@ def _build_refresh_statements() -> tuple[sa.Select[Any], sa.Select[Any]]:
 
 
 _REFERENCE, _STORED = _build_refresh_statements()
-_STATS_TABLE = SegmentStats.__table__
+_STATS_TABLE = cast(sa.Table, SegmentStats.__table__)
 
 
 def refresh_segment_stats(session: Session, translation: Translation) -> None:

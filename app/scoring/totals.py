@@ -45,7 +45,7 @@ class Contribution:
     values: tuple[int, ...]
 
 
-def contribution(row: Mapping[str, Any] | None) -> Contribution | None:
+def contribution(row: Mapping[Any, Any] | None) -> Contribution | None:
     """What a stored row (its column values by name) adds to its key's totals."""
     if row is None:
         return None
