@@ -3,6 +3,7 @@
 #
 #   make run                 venv, install, migrate, seed, serve on 127.0.0.1:5000
 #   make run PORT=8080       another port (HOST=0.0.0.0 to listen on every interface)
+#   make run THREADS=16      more requests served at once (default 8)
 #   make run FLASK_DEBUG=1   Werkzeug reloader and in-browser debugger (local use only)
 #   make test                the whole suite on SQLite
 #   make test-pg             the whole suite on a throwaway PostgreSQL server
@@ -14,6 +15,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 FLASK_DEBUG ?= 0
+THREADS ?= 8
 INSTANCE := $(or $(MTQA_INSTANCE),instance)
 
 .PHONY: run test test-pg setup seed lint bench clean
@@ -47,10 +49,20 @@ seed: setup
 	$(BIN)/mtqa db upgrade
 	PORT=$(PORT) HOST=$(HOST) $(BIN)/python -m app.seed
 
+# Served by gunicorn, the server the concurrency, crash and load tests run:
+# one process (the login rate limits are counted in its memory) whose
+# threads serve annotators side by side. FLASK_DEBUG=1 uses Flask's own
+# server instead, for its reloader and debugger.
 run: seed $(INSTANCE)/secret_key
 	@echo "Serving mtqa on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
-	SECRET_KEY="$${SECRET_KEY:-$$(cat $(INSTANCE)/secret_key)}" FLASK_DEBUG=$(FLASK_DEBUG) \
+ifeq ($(FLASK_DEBUG),1)
+	SECRET_KEY="$${SECRET_KEY:-$$(cat $(INSTANCE)/secret_key)}" FLASK_DEBUG=1 \
 		$(BIN)/mtqa run --host $(HOST) --port $(PORT)
+else
+	SECRET_KEY="$${SECRET_KEY:-$$(cat $(INSTANCE)/secret_key)}" \
+		$(BIN)/gunicorn --workers 1 --threads $(THREADS) --bind $(HOST):$(PORT) \
+		--access-logfile - --no-control-socket 'app:create_app()'
+endif
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
