@@ -5,8 +5,10 @@
 #   make run PORT=8080       another port (HOST=0.0.0.0 to listen on every interface)
 #   make run THREADS=16      more requests served at once (default 8)
 #   make run FLASK_DEBUG=1   Werkzeug reloader and in-browser debugger (local use only)
-#   make test                the whole suite on SQLite
-#   make test-pg             the whole suite on a throwaway PostgreSQL server
+#   make test                the whole suite on SQLite and, side by side, on a throwaway
+#                            PostgreSQL server (when PostgreSQL is installed)
+#   make test-sqlite         the whole suite on SQLite only
+#   make test-pg             the whole suite on PostgreSQL only
 #   make test PYTEST_ARGS='-k users -x'
 
 PYTHON ?= python3
@@ -18,7 +20,7 @@ FLASK_DEBUG ?= 0
 THREADS ?= 8
 INSTANCE := $(or $(MTQA_INSTANCE),instance)
 
-.PHONY: run test test-pg setup seed lint bench clean
+.PHONY: run test test-sqlite test-pg setup seed lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +67,9 @@ else
 endif
 
 test: $(VENV)/.installed-test
+	tests/suites.sh $(BIN)/python $(PYTEST_ARGS)
+
+test-sqlite: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-pg: $(VENV)/.installed-test
@@ -81,4 +86,4 @@ bench: $(VENV)/.installed-test
 # The instance folder holds the database, the demo password and the secret
 # key: `clean` leaves it alone; delete it by hand to start from nothing.
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .test-logs

@@ -122,6 +122,9 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def artifacts() -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS
+def artifacts(request: pytest.FixtureRequest) -> Path:
+    """Where screenshots and exported files go; a PostgreSQL run (which
+    `make test` runs beside the SQLite one) has a folder of its own."""
+    path = ARTIFACTS / "postgresql" if pg_requested(request.config) else ARTIFACTS
+    path.mkdir(parents=True, exist_ok=True)
+    return path

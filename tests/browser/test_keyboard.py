@@ -21,6 +21,8 @@ pytestmark = pytest.mark.browser
 PASSWORD = "keyboard-test-pw"
 MT_1 = "😀 Wang Cola met Human Jiuhua."
 MT_2 = "The second segment."
+#: Where cheatsheet.js keeps the cheat sheet's state.
+SHEET_KEY = "mtqa.shortcuts.open"
 
 
 @pytest.fixture(scope="module")
@@ -192,11 +194,14 @@ def test_the_cheat_sheet_stays_closed_once_closed(
 
     page.keyboard.press("?")
     expect(first_key).to_be_hidden()
+    # Kept by the `toggle` event, which comes a moment after the change.
+    page.wait_for_function(f"localStorage.getItem({SHEET_KEY!r}) === '0'")
     page.goto(f"{live_server.url}{doc_path}/2")
     expect(sheet).not_to_have_attribute("open", "")
     expect(first_key).to_be_hidden()
 
     page.locator("#shortcuts summary").click()
     expect(first_key).to_be_visible()
+    page.wait_for_function(f"localStorage.getItem({SHEET_KEY!r}) === '1'")
     page.reload()
     expect(first_key).to_be_visible()
